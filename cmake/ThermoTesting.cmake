@@ -1,0 +1,27 @@
+# thermo_add_test(NAME <name> SOURCES ... [LIBRARIES ...] [LABELS ...] [TIMEOUT s] [WORKING_DIRECTORY d])
+# One doctest executable registered as one CTest test. Tests find the build's plugins through
+# THERMO_PLUGIN_PATH and the thermo binary through THERMO_BINARY.
+add_library(thermo_doctest_main OBJECT ${CMAKE_SOURCE_DIR}/tests/support/doctest_main.cpp)
+target_link_libraries(thermo_doctest_main PUBLIC doctest::doctest)
+
+function(thermo_add_test)
+  cmake_parse_arguments(TEST "" "NAME;TIMEOUT;WORKING_DIRECTORY" "SOURCES;LIBRARIES;LABELS;DEPENDS" ${ARGN})
+  set(target test_${TEST_NAME})
+  add_executable(${target} ${TEST_SOURCES} $<TARGET_OBJECTS:thermo_doctest_main>)
+  target_link_libraries(${target} PRIVATE doctest::doctest thermo_test_support thermo_warnings ${TEST_LIBRARIES})
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  if(NOT TEST_TIMEOUT)
+    set(TEST_TIMEOUT 600)
+  endif()
+  if(NOT TEST_WORKING_DIRECTORY)
+    set(TEST_WORKING_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  endif()
+  add_test(NAME ${TEST_NAME} COMMAND ${target} WORKING_DIRECTORY ${TEST_WORKING_DIRECTORY})
+  set_tests_properties(${TEST_NAME} PROPERTIES
+    TIMEOUT ${TEST_TIMEOUT}
+    LABELS "${TEST_LABELS}"
+    ENVIRONMENT "THERMO_PLUGIN_PATH=${THERMO_PLUGIN_OUTPUT_DIR};THERMO_BINARY=$<TARGET_FILE:thermo>;THERMO_SOURCE_DIR=${CMAKE_SOURCE_DIR};THERMO_BUILD_DIR=${CMAKE_BINARY_DIR};THERMO_TEST_TMP=${CMAKE_BINARY_DIR}/tests/tmp")
+  if(TEST_DEPENDS)
+    add_dependencies(${target} ${TEST_DEPENDS})
+  endif()
+endfunction()

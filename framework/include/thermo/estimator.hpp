@@ -1,0 +1,62 @@
+#pragma once
+// Estimators add columns to a run's metrics at each log iteration (entropy of the trajectory,
+// gradient noise, ...). The engine calls observe() after the optimizer steps that fall within
+// history_length() iterations before the next log point, then measure() at the log point.
+
+#include <thermo/backend.hpp>
+#include <thermo/dataset.hpp>
+#include <thermo/model.hpp>
+#include <thermo/rng.hpp>
+#include <thermo/state.hpp>
+
+#include <boost/config.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace thermo {
+
+// How the run trains; estimators that draw fresh batches draw them like this.
+struct TrainSettings {
+  std::int64_t iterations = 0;
+  std::int64_t batch_size = 128;
+  std::string sampler = "iid";  // iid (with replacement) or epochs
+  std::uint64_t seed = 1;
+};
+
+struct EstimatorContext {
+  Backend& backend;
+  Model& model;
+  ResidentData* data = nullptr;  // nullptr without a data set
+  const TrainSettings& train;
+  std::uint64_t seed = 1;        // the estimator's own random stream derives from this
+};
+
+// What the engine knows at a log iteration, after the train and test evaluations.
+struct LogContext {
+  std::int64_t iteration = 0;
+  double learning_rate = 0.0;
+  // Gradient of the mean training loss over the whole training set (training mode), all
+  // parameters; the SI part is the first model.scale_invariant_count() entries.
+  ConstVectorView full_gradient;
+  double train_loss = 0.0;
+};
+
+class BOOST_SYMBOL_VISIBLE Estimator {
+ public:
+  virtual ~Estimator() = default;
+  // Metric names this estimator writes, in order (e.g. entropy_k1 ... entropy_k1000).
+  [[nodiscard]] virtual std::vector<std::string> columns() const = 0;
+  // How many iterates before a log point observe() must see (0: none).
+  [[nodiscard]] virtual std::int64_t history_length() const { return 0; }
+  // After the optimizer step that produced `iteration`; si_parameters is the SI part.
+  virtual void observe(std::int64_t /*iteration*/, ConstVectorView /*si_parameters*/) {}
+  // Fills one value per column (NaN where it cannot say yet).
+  virtual void measure(const LogContext& context, std::span<double> values) = 0;
+  virtual void save_state(StateArchive& /*archive*/, const std::string& /*prefix*/) const {}
+  virtual void load_state(const StateArchive& /*archive*/, const std::string& /*prefix*/) {}
+};
+
+}  // namespace thermo

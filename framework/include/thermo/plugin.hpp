@@ -1,0 +1,107 @@
+#pragma once
+// The plugin contract. Each plugin library exports one constant-initialised PluginEntry under
+// the alias `thermo_plugin_entry` (THERMO_PLUGIN below). The host reads its ABI version and
+// build id without running any plugin code, refuses a mismatch, and only then calls describe()
+// for the Plugin object: kind, name, version, parameter schema and a factory.
+
+#include <thermo/analysis.hpp>
+#include <thermo/backend.hpp>
+#include <thermo/build_id.hpp>
+#include <thermo/dataset.hpp>
+#include <thermo/estimator.hpp>
+#include <thermo/model.hpp>
+#include <thermo/optimizer.hpp>
+#include <thermo/params.hpp>
+
+#include <boost/config.hpp>
+#include <boost/dll/alias.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace thermo {
+
+// Bump when any interface in thermo/ changes incompatibly.
+inline constexpr std::uint32_t kPluginAbiVersion = 1;
+
+enum class PluginKind : std::uint32_t { backend, dataset, model, optimizer, estimator, analysis, report };
+[[nodiscard]] const char* to_string(PluginKind kind);
+
+class BOOST_SYMBOL_VISIBLE Plugin {
+ public:
+  virtual ~Plugin() = default;
+  [[nodiscard]] virtual PluginKind kind() const = 0;
+  [[nodiscard]] virtual std::string name() const = 0;
+  [[nodiscard]] virtual std::string version() const = 0;
+  [[nodiscard]] virtual std::string summary() const = 0;
+  [[nodiscard]] virtual ParamSchema schema() const = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE BackendPlugin : public Plugin {
+ public:
+  [[nodiscard]] PluginKind kind() const final { return PluginKind::backend; }
+  // Why this machine cannot run the backend (no device, driver missing), or "" when it can.
+  [[nodiscard]] virtual std::string unavailable_reason() const { return {}; }
+  // params always hold `threads` (0: the backend's default) in addition to the schema's own.
+  [[nodiscard]] virtual std::unique_ptr<Backend> create(const Params& params) const = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE DatasetPlugin : public Plugin {
+ public:
+  [[nodiscard]] PluginKind kind() const final { return PluginKind::dataset; }
+  // Loads the whole data set; bad or missing files raise UserError naming the file.
+  [[nodiscard]] virtual std::unique_ptr<Dataset> create(const Params& params) const = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE ModelPlugin : public Plugin {
+ public:
+  [[nodiscard]] PluginKind kind() const final { return PluginKind::model; }
+  [[nodiscard]] virtual std::unique_ptr<Model> create(const Params& params, const ModelContext& context) const = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE OptimizerPlugin : public Plugin {
+ public:
+  [[nodiscard]] PluginKind kind() const final { return PluginKind::optimizer; }
+  [[nodiscard]] virtual std::unique_ptr<Optimizer> create(const Params& params) const = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE EstimatorPlugin : public Plugin {
+ public:
+  [[nodiscard]] PluginKind kind() const final { return PluginKind::estimator; }
+  [[nodiscard]] virtual std::unique_ptr<Estimator> create(const Params& params,
+                                                          const EstimatorContext& context) const = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE AnalysisPlugin : public Plugin {
+ public:
+  [[nodiscard]] PluginKind kind() const final { return PluginKind::analysis; }
+  [[nodiscard]] virtual std::unique_ptr<Analysis> create(const Params& params) const = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE ReportPlugin : public Plugin {
+ public:
+  [[nodiscard]] PluginKind kind() const final { return PluginKind::report; }
+  [[nodiscard]] virtual std::unique_ptr<Report> create(const Params& params) const = 0;
+};
+
+// Plain data, constant-initialised: the host reads it before running any plugin code.
+struct PluginEntry {
+  std::uint32_t abi_version;
+  const char* build_id;
+  const Plugin* (*describe)();
+};
+
+}  // namespace thermo
+
+// In exactly one source file of a plugin: THERMO_PLUGIN(MyPluginClass)
+#define THERMO_PLUGIN(PluginClass)                                                        \
+  namespace thermo_plugin_detail {                                                        \
+  inline const ::thermo::Plugin* describe() {                                             \
+    static const PluginClass instance;                                                    \
+    return &instance;                                                                     \
+  }                                                                                       \
+  extern const ::thermo::PluginEntry entry;                                               \
+  const ::thermo::PluginEntry entry{::thermo::kPluginAbiVersion, THERMO_BUILD_ID, &describe}; \
+  }                                                                                       \
+  BOOST_DLL_ALIAS(thermo_plugin_detail::entry, thermo_plugin_entry)
