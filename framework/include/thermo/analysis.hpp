@@ -30,8 +30,9 @@ class BOOST_SYMBOL_VISIBLE ModelResources {
 struct AnalysisContext {
   const Experiment* experiment = nullptr;    // nullptr when analysing a table alone
   std::filesystem::path analysis_dir;        // outputs go here; earlier stages' outputs are here
-  // Builds model resources from the experiment's pipeline (empty when there is none).
-  std::function<std::unique_ptr<ModelResources>()> build_model;
+  // Builds the backend, data set and freshly initialised model of one run of the experiment
+  // (its pipeline with the run's overrides). Empty when analysing a table alone.
+  std::function<std::unique_ptr<ModelResources>(const RunRecord& run)> build_model;
 };
 
 class BOOST_SYMBOL_VISIBLE Analysis {

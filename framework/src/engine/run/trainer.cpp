@@ -1,0 +1,195 @@
+#include "run/trainer.hpp"
+
+#include "run/checkpoint.hpp"
+
+#include <thermo/error.hpp>
+#include <thermo/log.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace thermo::engine {
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::int64_t train_size(RunResources& resources) {
+  if (resources.data() == nullptr) throw UserError("training needs a data set: the pipeline's `dataset` is null");
+  return resources.data()->size(Split::train);
+}
+}  // namespace
+
+Trainer::Trainer(RunResources& resources, const TrainSection& train, std::filesystem::path checkpoint_dir)
+    : resources_(resources),
+      train_(train),
+      checkpoint_dir_(std::move(checkpoint_dir)),
+      sampler_(train.sampler, train_size(resources), train.batch_size, train.seed),
+      log_(schedule_iterations(train.log, train.iterations, ScheduleRole::log)),
+      checkpoints_(schedule_iterations(train.checkpoints, train.iterations, ScheduleRole::checkpoint)) {
+  if (!resources_.has_optimizer()) throw UserError("training needs an optimizer: the pipeline's `optimizer` is null");
+  auto& data = *resources_.data();
+  has_accuracy_ = data.info().classes > 0;
+  has_test_ = data.size(Split::test) > 0;
+  minimum_loss_ = resources_.model().known_minimum_loss();
+  for (Split split : {Split::train, Split::test}) {
+    auto& indices = all_indices_[static_cast<int>(split)];
+    indices.resize(static_cast<std::size_t>(data.size(split)));
+    std::iota(indices.begin(), indices.end(), 0);
+  }
+  auto parameters = resources_.model().parameters();
+  full_gradient_ = resources_.backend().allocate(parameters.size, parameters.dtype);
+
+  columns_ = {"iteration", "train_loss"};
+  if (has_accuracy_) columns_.emplace_back("train_accuracy");
+  if (has_test_) {
+    columns_.emplace_back("test_loss");
+    if (has_accuracy_) columns_.emplace_back("test_accuracy");
+  }
+  columns_.emplace_back("stoch_grad_norm");
+  if (minimum_loss_) columns_.emplace_back("train_loss_above_min");
+  for (const auto& named : resources_.estimators()) {
+    history_ = std::max(history_, named.estimator->history_length());
+    for (const auto& column : named.columns) {
+      if (std::find(columns_.begin(), columns_.end(), column) != columns_.end()) {
+        throw UserError(fmt::format("{} ({}): metric column '{}' is already written by another stage", named.key_path,
+                                    named.plugin, column));
+      }
+      columns_.push_back(column);
+    }
+  }
+  columns_.emplace_back("seconds");
+}
+
+double Trainer::step() {
+  auto& model = resources_.model();
+  const auto batch = sampler_.next();
+  const LossValue value = model.evaluate_batch(Batch{Split::train, batch}, Mode::training, true);
+  resources_.optimizer().step(resources_.backend(), model.parameters(), model.gradients(),
+                              model.scale_invariant_count());
+  ++iteration_;
+  return value.sum / static_cast<double>(value.count);
+}
+
+Evaluation Trainer::evaluate(Split split, Mode mode, std::optional<VectorView> full_gradient) {
+  auto& model = resources_.model();
+  auto& backend = resources_.backend();
+  const auto& indices = all_indices_[static_cast<int>(split)];
+  const auto total = static_cast<std::int64_t>(indices.size());
+  if (full_gradient) backend.fill(*full_gradient, 0.0);
+  double loss_sum = 0.0;
+  std::int64_t correct = 0;
+  for (std::int64_t start = 0; start < total; start += kEvaluationChunk) {
+    const std::int64_t count = std::min(kEvaluationChunk, total - start);
+    const std::span<const std::int32_t> chunk(indices.data() + start, static_cast<std::size_t>(count));
+    const LossValue value = model.evaluate_batch(Batch{split, chunk}, mode, full_gradient.has_value());
+    loss_sum += value.sum;
+    correct += value.correct;
+    // The chunk's gradient is of its mean loss; the full gradient is of the summed loss over n.
+    if (full_gradient) {
+      backend.axpy(static_cast<double>(count) / static_cast<double>(total), model.gradients(), *full_gradient);
+    }
+  }
+  return {loss_sum / static_cast<double>(total), static_cast<double>(correct) / static_cast<double>(total), total};
+}
+
+void Trainer::measure(std::vector<double>& row) {
+  auto& model = resources_.model();
+  auto& backend = resources_.backend();
+  row.assign(columns_.size(), kNaN);
+  std::size_t column = 0;
+  row[column++] = static_cast<double>(iteration_);
+  // Before the evaluations overwrite it: the gradient of the last training step.
+  const double stoch_grad_norm =
+      iteration_ > 0 ? std::sqrt(backend.squared_norm(model.gradients().slice(0, model.scale_invariant_count())))
+                     : kNaN;
+  const Evaluation train = evaluate(Split::train, Mode::training, full_gradient_->view());
+  row[column++] = train.loss;
+  if (has_accuracy_) row[column++] = train.accuracy;
+  if (has_test_) {
+    const Evaluation test = evaluate(Split::test, Mode::evaluation, std::nullopt);
+    row[column++] = test.loss;
+    if (has_accuracy_) row[column++] = test.accuracy;
+  }
+  row[column++] = stoch_grad_norm;
+  if (minimum_loss_) row[column++] = train.loss - *minimum_loss_;
+  const LogContext context{iteration_, resources_.optimizer().learning_rate(), full_gradient_->view(), train.loss};
+  for (auto& named : resources_.estimators()) {
+    named.estimator->measure(context, std::span<double>(row.data() + column, named.columns.size()));
+    column += named.columns.size();
+  }
+}
+
+void Trainer::observe_for_estimators() {
+  if (history_ == 0) return;
+  const std::int64_t next_log = log_.next_at_or_after(iteration_);
+  if (next_log < 0 || next_log - iteration_ >= history_) return;
+  auto& model = resources_.model();
+  const ConstVectorView weights = model.parameters().slice(0, model.scale_invariant_count());
+  for (auto& named : resources_.estimators()) {
+    if (next_log - iteration_ < named.estimator->history_length()) named.estimator->observe(iteration_, weights);
+  }
+}
+
+void Trainer::write_checkpoint() {
+  if (checkpoint_dir_.empty()) return;
+  auto& model = resources_.model();
+  write_vector_npy(resources_.backend(), model.parameters(),
+                   checkpoint_dir_ / fmt::format("params_{:08}.npy", iteration_));
+  if (iteration_ > 0) {
+    write_vector_npy(resources_.backend(), model.gradients(),
+                     checkpoint_dir_ / fmt::format("stoch_grad_{:08}.npy", iteration_));
+  }
+}
+
+TrainOutcome Trainer::run(MetricsRecorder& recorder, Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  TrainOutcome outcome;
+  std::vector<double> row;
+  double last_loss = kNaN;
+  while (true) {
+    if (checkpoints_.contains(iteration_)) write_checkpoint();
+    if (log_.contains(iteration_)) {
+      measure(row);
+      row.back() = elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      recorder.write_row(row);
+      if (!std::isfinite(row[1])) {
+        outcome.status = "diverged";
+        outcome.message = fmt::format("the training loss became {} at iteration {}", row[1], iteration_);
+        break;
+      }
+    }
+    if (iteration_ >= train_.iterations) break;
+    last_loss = step();
+    if (!std::isfinite(last_loss)) {
+      outcome.status = "diverged";
+      outcome.message = fmt::format("the batch loss became {} at iteration {}", last_loss, iteration_);
+      break;
+    }
+    observe_for_estimators();
+    progress.update(iteration_, last_loss);
+  }
+  outcome.iterations = iteration_;
+  progress.finish(iteration_, outcome.status);
+  return outcome;
+}
+
+void Trainer::save_state(StateArchive& archive) const {
+  archive.put_i64("trainer.iteration", iteration_);
+  sampler_.save_state(archive, "sampler.");
+  resources_.model().save_state(archive, "model.");
+  resources_.optimizer().save_state(archive, "optimizer.");
+  for (const auto& named : resources_.estimators()) named.estimator->save_state(archive, named.key_path + ".");
+}
+
+void Trainer::load_state(const StateArchive& archive) {
+  iteration_ = archive.get_i64("trainer.iteration");
+  sampler_.load_state(archive, "sampler.");
+  resources_.model().load_state(archive, "model.");
+  resources_.optimizer().load_state(archive, "optimizer.");
+  for (auto& named : resources_.estimators()) named.estimator->load_state(archive, named.key_path + ".");
+}
+
+}  // namespace thermo::engine

@@ -1,0 +1,61 @@
+#include "stages/stage_runner.hpp"
+
+#include "config/load_pipeline.hpp"
+#include "run/run_resources.hpp"
+
+#include <thermo/error.hpp>
+#include <thermo/log.hpp>
+#include <thermo/plugin.hpp>
+
+namespace thermo::engine {
+
+StagePaths stage_paths(const std::filesystem::path& experiment_dir) {
+  return {experiment_dir / "analysis", experiment_dir / "report"};
+}
+
+void run_analyses(const Pipeline& pipeline, const Experiment* experiment, const std::filesystem::path& analysis_dir,
+                  PluginRegistry& registry) {
+  if (pipeline.analysis.empty()) return;
+  std::filesystem::create_directories(analysis_dir);
+  AnalysisContext context;
+  context.experiment = experiment;
+  context.analysis_dir = analysis_dir;
+  if (experiment != nullptr) {
+    context.build_model = [&registry](const RunRecord& run) -> std::unique_ptr<ModelResources> {
+      const Pipeline run_pipeline = load_pipeline(run.dir / "config.yaml", {}, registry);
+      RunResources::Options options;
+      options.with_estimators = false;
+      return RunResources::build(run_pipeline, registry, options);
+    };
+  }
+  for (const auto& section : pipeline.analysis) {
+    logger().info("analysis {} ({})", section.key_path, section.plugin);
+    const auto& plugin = registry.get_as<AnalysisPlugin>(PluginKind::analysis, section.plugin);
+    plugin.create(section.params)->run(context);
+  }
+}
+
+void run_report(const Pipeline& pipeline, const Experiment* experiment, const StagePaths& paths,
+                PluginRegistry& registry, const std::string& default_report) {
+  std::string name;
+  Params params;
+  if (pipeline.report) {
+    name = pipeline.report->plugin;
+    params = pipeline.report->params;
+  } else if (!default_report.empty()) {
+    name = default_report;
+    const auto* schema = registry.find_schema(PluginKind::report, name);
+    if (schema == nullptr) throw UserError("no report plugin '" + name + "' is installed");
+    for (const auto& spec : schema->specs()) {
+      if (spec.default_value) params.set(spec.name, *spec.default_value);
+    }
+  } else {
+    return;
+  }
+  std::filesystem::create_directories(paths.report_dir);
+  logger().info("report ({})", name);
+  const auto& plugin = registry.get_as<ReportPlugin>(PluginKind::report, name);
+  plugin.create(params)->render(ReportContext{experiment, paths.analysis_dir, paths.report_dir});
+}
+
+}  // namespace thermo::engine

@@ -1,0 +1,31 @@
+#pragma once
+// The stages after training: the pipeline's analyses (in order, into <experiment>/analysis/)
+// and its report (into <experiment>/report/). Used at the end of `thermo run` and by
+// `thermo analyze` / `thermo report` on finished experiments.
+
+#include "config/pipeline.hpp"
+#include "registry/plugin_registry.hpp"
+
+#include <thermo/experiment.hpp>
+
+#include <filesystem>
+
+namespace thermo::engine {
+
+struct StagePaths {
+  std::filesystem::path analysis_dir;
+  std::filesystem::path report_dir;
+};
+
+// <experiment>/analysis and <experiment>/report.
+[[nodiscard]] StagePaths stage_paths(const std::filesystem::path& experiment_dir);
+
+// Runs every analysis the pipeline lists. `experiment` may be null (a table alone).
+void run_analyses(const Pipeline& pipeline, const Experiment* experiment, const std::filesystem::path& analysis_dir,
+                  PluginRegistry& registry);
+
+// Runs the pipeline's report, or `default_report` when the pipeline names none (empty: skip).
+void run_report(const Pipeline& pipeline, const Experiment* experiment, const StagePaths& paths,
+                PluginRegistry& registry, const std::string& default_report = "");
+
+}  // namespace thermo::engine

@@ -1,0 +1,26 @@
+#pragma once
+// Starting and reaping the child processes that run sweep points.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace thermo::engine {
+
+// Starts arguments[0] with the arguments; stdout and stderr go to `console` when not empty.
+// Returns the pid; throws std::runtime_error when the process cannot be started.
+int spawn_child(const std::vector<std::string>& arguments, const std::filesystem::path& console);
+
+struct ChildExit {
+  int pid = -1;
+  int exit_code = -1;  // when it exited
+  int signal = 0;      // when a signal killed it
+
+  // "exited with code 2" / "killed by signal 11 (Segmentation fault)".
+  [[nodiscard]] std::string describe() const;
+};
+
+// Waits for any child of this process.
+ChildExit wait_for_child();
+
+}  // namespace thermo::engine
