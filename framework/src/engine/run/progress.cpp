@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <unistd.h>
 
 namespace thermo::engine {
@@ -48,7 +49,7 @@ void Progress::finish(std::int64_t iteration, const std::string& status) {
 void Progress::draw(std::int64_t iteration, double loss, bool final_line) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = seconds > 0 ? static_cast<double>(iteration - start_iteration_) / seconds : 0.0;
-  const double eta = rate > 0 ? static_cast<double>(total_ - iteration) / rate : NAN;
+  const double eta = rate > 0 ? static_cast<double>(total_ - iteration) / rate : std::numeric_limits<double>::quiet_NaN();
   const double percent = total_ > 0 ? 100.0 * static_cast<double>(iteration) / static_cast<double>(total_) : 100.0;
   const std::string text = fmt::format("{}: iteration {}/{} ({:.1f}%)  {:.1f} it/s  ETA {}  loss {:.5g}", label_,
                                        iteration, total_, percent, rate, format_duration(eta), loss);
