@@ -1,0 +1,62 @@
+#pragma once
+// For the analysis plugins' tests: a plugin's parameters with every default filled in, and a
+// generated sweep directory (manifest.json, runs/<label>/metrics.csv and summary.json) in the
+// layout the engine writes.
+
+#include <thermo/experiment.hpp>
+#include <thermo/params.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace thermo::analysis_test {
+
+// The schema's defaults, then `overrides` on top.
+inline Params params_with_defaults(const ParamSchema& schema, const std::map<std::string, ParamValue>& overrides = {}) {
+  Params params;
+  for (const auto& spec : schema.specs()) {
+    if (!spec.default_value) throw std::logic_error("test needs a value for required parameter " + spec.name);
+    params.set(spec.name, *spec.default_value);
+  }
+  for (const auto& [name, value] : overrides) {
+    if (schema.find(name) == nullptr) throw std::logic_error("no parameter " + name);
+    params.set(name, value);
+  }
+  return params;
+}
+
+struct GeneratedRun {
+  std::string label;                 // "000-elr0.1"
+  nlohmann::json overrides;          // {"optimizer.elr": 0.1}
+  std::string status = "completed";  // written to summary.json and the manifest
+  MetricsTable metrics;              // written as metrics.csv unless it has no columns
+};
+
+// Writes a sweep directory under `dir` whose config is `config` and whose swept keys are
+// `swept_keys`.
+inline void write_sweep(const std::filesystem::path& dir, const nlohmann::json& config,
+                        const std::vector<std::string>& swept_keys, const std::vector<GeneratedRun>& runs) {
+  nlohmann::json manifest = {{"name", dir.filename().string()}, {"config", config}, {"swept_keys", swept_keys}};
+  manifest["points"] = nlohmann::json::array();
+  for (std::size_t index = 0; index < runs.size(); ++index) {
+    const auto& run = runs[index];
+    const std::string run_dir = "runs/" + run.label;
+    manifest["points"].push_back({{"index", index},
+                                  {"label", run.label},
+                                  {"dir", run_dir},
+                                  {"overrides", run.overrides},
+                                  {"status", run.status}});
+    std::filesystem::create_directories(dir / run_dir);
+    std::ofstream(dir / run_dir / "summary.json") << nlohmann::json{{"status", run.status}}.dump();
+    if (!run.metrics.columns().empty()) run.metrics.write_csv(dir / run_dir / "metrics.csv");
+  }
+  std::ofstream(dir / "manifest.json") << manifest.dump(2);
+}
+
+}  // namespace thermo::analysis_test
