@@ -1,6 +1,7 @@
 // `thermo run FILE [key=value ...]`: one run, or every point of the pipeline's sweep, then the
 // pipeline's analyses and report. Also the hidden `thermo _point RUN_DIR` that a sweep starts
 // for each point in its own process.
+#include "cli_support.hpp"
 #include "commands.hpp"
 
 #include "config/load_pipeline.hpp"
@@ -46,10 +47,8 @@ int finish_with_stages(const engine::Pipeline& pipeline, const std::filesystem::
 }
 
 int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
-  engine::PluginRegistry registry(engine::PluginRegistry::default_search_path(common.plugin_paths));
-  std::vector<engine::Override> overrides;
-  for (const auto& text : arguments.overrides) overrides.push_back(engine::parse_override(text));
-  const engine::Pipeline pipeline = engine::load_pipeline(arguments.file, overrides, registry);
+  auto registry = make_registry(common);
+  const engine::Pipeline pipeline = engine::load_pipeline(arguments.file, parse_overrides(arguments.overrides), registry);
 
   if (arguments.dry_run) {
     if (pipeline.sweep.empty()) {
@@ -100,7 +99,7 @@ int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
 
 int run_point(const std::filesystem::path& run_dir, std::int64_t threads, const std::string& backend,
               bool plain_progress, const CommonOptions& common) {
-  engine::PluginRegistry registry(engine::PluginRegistry::default_search_path(common.plugin_paths));
+  auto registry = make_registry(common);
   const engine::Pipeline pipeline = engine::load_pipeline(run_dir / "config.yaml", {}, registry);
   engine::RunOptions options;
   options.threads = threads;
