@@ -27,7 +27,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 # Everything thermo builds with, tests with and draws with, from Debian 12's archive.
 debian_packages=(
   build-essential cmake ninja-build pkg-config git
-  libdnnl-dev libopenblas-dev
+  libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libopenblas-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libboost-dev doctest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
   gnuplot-nox fonts-dejavu-core
   dataset-fashion-mnist

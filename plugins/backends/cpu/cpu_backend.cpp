@@ -1,0 +1,215 @@
+#include "cpu_backend.hpp"
+
+#include "cpu_ops.hpp"
+#include "pairwise_distances.hpp"
+#include "vector_ops.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fstream>
+
+namespace thermo::cpu {
+namespace {
+
+const char* isa_name(dnnl::cpu_isa isa) {
+  switch (isa) {
+    case dnnl::cpu_isa::sse41:
+      return "sse41";
+    case dnnl::cpu_isa::avx:
+      return "avx";
+    case dnnl::cpu_isa::avx2:
+      return "avx2";
+    case dnnl::cpu_isa::avx2_vnni:
+      return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_mic:
+      return "avx512_mic";
+    case dnnl::cpu_isa::avx512_mic_4ops:
+      return "avx512_mic_4ops";
+    case dnnl::cpu_isa::avx512_core:
+      return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni:
+      return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16:
+      return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx:
+      return "avx512_core_amx";
+    default:
+      return "no jit isa";
+  }
+}
+
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "an unknown cpu";
+}
+
+template <typename Value>
+Value* as(VectorView view) {
+  return static_cast<Value*>(view.data);
+}
+
+}  // namespace
+
+CpuBackend::CpuBackend(int threads, bool winograd) : context_(std::make_shared<CpuContext>(threads, winograd)) {}
+
+std::string CpuBackend::description() const {
+  const auto* version = dnnl::version();
+  const int threads = context_->threads();
+  return fmt::format("oneDNN {}.{}.{} on {}, {} thread{}, {}{}", version->major, version->minor, version->patch,
+                     cpu_model(), threads, threads == 1 ? "" : "s", isa_name(dnnl::get_effective_cpu_isa()),
+                     context_->winograd() ? ", winograd convolutions" : "");
+}
+
+std::unique_ptr<DeviceBuffer> CpuBackend::allocate(std::size_t count, DType dtype) {
+  return std::make_unique<CpuBuffer>(count, dtype);
+}
+
+void CpuBackend::upload(const void* src_host, VectorView dst) {
+  if (dst.size > 0) std::memcpy(dst.data, src_host, dst.bytes());
+}
+
+void CpuBackend::download(ConstVectorView src, void* dst_host) {
+  if (src.size > 0) std::memcpy(dst_host, src.data, src.bytes());
+}
+
+Tensor CpuBackend::create_tensor(const Shape4& shape) {
+  require(shape.n > 0 && shape.c > 0 && shape.h > 0 && shape.w > 0,
+          "create_tensor needs a positive shape, got " + to_string(shape));
+  return {shape, std::make_shared<CpuTensorStorage>(plain_desc(shape), context_->engine())};
+}
+
+void CpuBackend::write_tensor(const float* src_nchw, Tensor& dst) {
+  require(!dst.empty(), "write_tensor needs a tensor made by create_tensor (it gives the shape)");
+  auto& storage = prepare_dst(dst, dst.shape(), plain_desc(dst.shape()), *context_);
+  std::memcpy(storage.data(), src_nchw, static_cast<std::size_t>(dst.shape().count()) * sizeof(float));
+}
+
+void CpuBackend::read_tensor(const Tensor& src, float* dst_nchw) {
+  context_->use_threads();
+  const auto& storage = storage_of(src);
+  const auto plain = plain_desc(src.shape());
+  if (storage.desc() == plain) {
+    std::memcpy(dst_nchw, storage.data(), static_cast<std::size_t>(src.shape().count()) * sizeof(float));
+    return;
+  }
+  const dnnl::memory host(plain, context_->engine(), dst_nchw);
+  read_converter_.reorder(storage.memory(), host, *context_);
+}
+
+void CpuBackend::gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
+                        std::span<const std::int32_t> indices, Tensor& dst, VectorView dst_labels) {
+  context_->use_threads();
+  require(samples.dtype == DType::f32 && sample_count > 0, "gather needs f32 samples and a positive sample_count");
+  require(!dst.empty() && dst.shape().per_sample() == sample_count,
+          "gather needs dst made with the batch shape (per sample " + std::to_string(sample_count) + " elements)");
+  require(labels.dtype == DType::i32 && dst_labels.dtype == DType::i32 && dst_labels.size >= indices.size(),
+          "gather needs i32 labels and dst_labels with room for every index");
+  const auto available = static_cast<std::int64_t>(samples.size) / sample_count;
+  require(static_cast<std::int64_t>(labels.size) >= available, "gather: fewer labels than samples");
+  for (const auto index : indices) {
+    if (index < 0 || index >= available) {
+      throw std::out_of_range(fmt::format("cpu backend: gather index {} is outside [0, {})", index, available));
+    }
+  }
+  const Shape4 shape = dst.shape().with_batch(static_cast<std::int64_t>(indices.size()));
+  float* out = prepare_dst(dst, shape, plain_desc(shape), *context_).data();
+  const auto* src = static_cast<const float*>(samples.data);
+  const auto* src_labels = static_cast<const std::int32_t*>(labels.data);
+  auto* out_labels = as<std::int32_t>(dst_labels);
+  const auto count = static_cast<std::int64_t>(indices.size());
+  const auto bytes = static_cast<std::size_t>(sample_count) * sizeof(float);
+#pragma omp parallel for schedule(static) num_threads(context_->threads()) if (count * sample_count >= (1 << 16))
+  for (std::int64_t row = 0; row < count; ++row) {
+    const auto index = indices[static_cast<std::size_t>(row)];
+    std::memcpy(out + row * sample_count, src + index * sample_count, bytes);
+    out_labels[row] = src_labels[index];
+  }
+}
+
+std::unique_ptr<Conv2dOp> CpuBackend::make_conv2d(const Conv2dSpec& spec) {
+  return cpu::make_conv2d(context_, spec);
+}
+std::unique_ptr<BatchNormOp> CpuBackend::make_batch_norm(const BatchNormSpec& spec) {
+  return cpu::make_batch_norm(context_, spec);
+}
+std::unique_ptr<ReluOp> CpuBackend::make_relu() {
+  return cpu::make_relu(context_);
+}
+std::unique_ptr<PoolOp> CpuBackend::make_pool(const PoolSpec& spec) {
+  return cpu::make_pool(context_, spec);
+}
+std::unique_ptr<LinearOp> CpuBackend::make_linear(const LinearSpec& spec) {
+  return cpu::make_linear(context_, spec);
+}
+std::unique_ptr<LossOp> CpuBackend::make_loss(LossKind kind, std::int64_t classes) {
+  return cpu::make_loss(context_, kind, classes);
+}
+
+void CpuBackend::add(const Tensor& a, const Tensor& b, Tensor& dst) {
+  context_->use_threads();
+  require(a.shape() == b.shape(),
+          "add needs tensors of one shape, got " + to_string(a.shape()) + " and " + to_string(b.shape()));
+  const auto& a_storage = storage_of(a);
+  const auto desc = a_storage.desc();
+  // b in a's layout (a copy when it has another); taken before dst may re-lay out b's storage.
+  const auto* b_data =
+      static_cast<const float*>(add_converter_.to(storage_of(b).memory(), desc, *context_).get_data_handle());
+  float* out = prepare_dst(dst, a.shape(), desc, *context_).data();
+  const float* a_data = a_storage.data();
+  // Blocked layouts pad channels with zeros; adding the padding keeps it zero.
+  const auto count = static_cast<std::int64_t>(desc.get_size() / sizeof(float));
+#pragma omp parallel for simd schedule(static) num_threads(context_->threads()) if (count >= (1 << 15))
+  for (std::int64_t index = 0; index < count; ++index) out[index] = a_data[index] + b_data[index];
+}
+
+void CpuBackend::accumulate(const Tensor& src, Tensor& dst) {
+  context_->use_threads();
+  require(src.shape() == dst.shape(),
+          "accumulate needs tensors of one shape, got " + to_string(src.shape()) + " and " + to_string(dst.shape()));
+  auto& dst_storage = storage_of(dst);
+  const auto* src_data = static_cast<const float*>(
+      add_converter_.to(storage_of(src).memory(), dst_storage.desc(), *context_).get_data_handle());
+  float* out = dst_storage.data();
+  const auto count = static_cast<std::int64_t>(dst_storage.desc().get_size() / sizeof(float));
+#pragma omp parallel for simd schedule(static) num_threads(context_->threads()) if (count >= (1 << 15))
+  for (std::int64_t index = 0; index < count; ++index) out[index] += src_data[index];
+}
+
+void CpuBackend::fill(VectorView x, double value) {
+  cpu::fill(*context_, x, value);
+}
+void CpuBackend::copy(ConstVectorView src, VectorView dst) {
+  cpu::copy(*context_, src, dst);
+}
+void CpuBackend::axpy(double alpha, ConstVectorView x, VectorView y) {
+  cpu::axpy(*context_, alpha, x, y);
+}
+void CpuBackend::scale(double alpha, VectorView x) {
+  cpu::scale(*context_, alpha, x);
+}
+double CpuBackend::dot(ConstVectorView x, ConstVectorView y) {
+  return cpu::dot(*context_, x, y);
+}
+double CpuBackend::squared_norm(ConstVectorView x) {
+  return cpu::squared_norm(*context_, x);
+}
+void CpuBackend::gemm(const GemmSpec& spec, ConstVectorView a, ConstVectorView b, VectorView c) {
+  cpu::gemm(*context_, spec, a, b, c);
+}
+
+void CpuBackend::pairwise_squared_distances(ConstVectorView rows, std::int64_t count, std::int64_t dim,
+                                            std::span<double> dst_host) {
+  require(rows.dtype == DType::f32 && rows.size >= static_cast<std::size_t>(count * dim),
+          "pairwise_squared_distances needs f32 rows with count×dim elements");
+  cpu::pairwise_squared_distances(*context_, static_cast<const float*>(rows.data), count, dim, dst_host);
+}
+
+}  // namespace thermo::cpu

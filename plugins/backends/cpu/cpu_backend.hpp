@@ -1,0 +1,56 @@
+#pragma once
+// The `cpu` backend: oneDNN 2.6 primitives for the network ops, OpenBLAS for gemm and the
+// Gram matrices, OpenMP loops for the rest; memory is host memory. Like its ops, a backend is
+// used by one thread at a time.
+
+#include "cpu_context.hpp"
+#include "cpu_memory.hpp"
+
+#include <thermo/backend.hpp>
+
+namespace thermo::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int threads, bool winograd = false);
+
+  [[nodiscard]] std::string name() const override { return "cpu"; }
+  [[nodiscard]] std::string description() const override;
+  [[nodiscard]] int threads() const override { return context_->threads(); }
+
+  [[nodiscard]] std::unique_ptr<DeviceBuffer> allocate(std::size_t count, DType dtype) override;
+  void upload(const void* src_host, VectorView dst) override;
+  void download(ConstVectorView src, void* dst_host) override;
+  [[nodiscard]] Tensor create_tensor(const Shape4& shape) override;
+  void write_tensor(const float* src_nchw, Tensor& dst) override;
+  void read_tensor(const Tensor& src, float* dst_nchw) override;
+  void gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
+              std::span<const std::int32_t> indices, Tensor& dst, VectorView dst_labels) override;
+
+  [[nodiscard]] std::unique_ptr<Conv2dOp> make_conv2d(const Conv2dSpec& spec) override;
+  [[nodiscard]] std::unique_ptr<BatchNormOp> make_batch_norm(const BatchNormSpec& spec) override;
+  [[nodiscard]] std::unique_ptr<ReluOp> make_relu() override;
+  [[nodiscard]] std::unique_ptr<PoolOp> make_pool(const PoolSpec& spec) override;
+  [[nodiscard]] std::unique_ptr<LinearOp> make_linear(const LinearSpec& spec) override;
+  [[nodiscard]] std::unique_ptr<LossOp> make_loss(LossKind kind, std::int64_t classes) override;
+
+  void add(const Tensor& a, const Tensor& b, Tensor& dst) override;
+  void accumulate(const Tensor& src, Tensor& dst) override;
+
+  void fill(VectorView x, double value) override;
+  void copy(ConstVectorView src, VectorView dst) override;
+  void axpy(double alpha, ConstVectorView x, VectorView y) override;
+  void scale(double alpha, VectorView x) override;
+  [[nodiscard]] double dot(ConstVectorView x, ConstVectorView y) override;
+  [[nodiscard]] double squared_norm(ConstVectorView x) override;
+  void gemm(const GemmSpec& spec, ConstVectorView a, ConstVectorView b, VectorView c) override;
+  void pairwise_squared_distances(ConstVectorView rows, std::int64_t count, std::int64_t dim,
+                                  std::span<double> dst_host) override;
+
+ private:
+  ContextPtr context_;
+  LayoutConverter read_converter_;
+  LayoutConverter add_converter_;
+};
+
+}  // namespace thermo::cpu

@@ -1,0 +1,39 @@
+// The `cpu` backend plugin: oneDNN for the network ops, OpenBLAS for the matrix products.
+#include "cpu_backend.hpp"
+
+#include <thermo/error.hpp>
+#include <thermo/plugin.hpp>
+
+namespace {
+
+class CpuBackendPlugin final : public thermo::BackendPlugin {
+ public:
+  [[nodiscard]] std::string name() const override { return "cpu"; }
+  [[nodiscard]] std::string version() const override { return "1.0"; }
+  [[nodiscard]] std::string summary() const override {
+    return "the host's cores: oneDNN 2.6 primitives (OpenMP) for the network ops, OpenBLAS for gemm";
+  }
+  [[nodiscard]] thermo::ParamSchema schema() const override {
+    thermo::ParamSchema schema;
+    schema.add("threads", thermo::ParamType::integer, "worker threads; 0 uses every core").def(std::int64_t{0}).min(0);
+    schema
+        .add("winograd", thermo::ParamType::boolean,
+             "3×3 stride-1 convolutions with 32+ input channels use oneDNN's Winograd kernels: ~1.8x faster "
+             "at ConvNet(64), float32 rounding ~5x larger than direct convolution")
+        .def(false);
+    return schema;
+  }
+  [[nodiscard]] std::unique_ptr<thermo::Backend> create(const thermo::Params& params) const override {
+    const std::int64_t threads = params.has("threads") ? params.get_int("threads") : 0;
+    if (threads < 0 || threads > 4096) {
+      throw thermo::UserError("backend cpu: threads must be an integer in [0, 4096] (0 uses every core), got " +
+                              std::to_string(threads));
+    }
+    const bool winograd = params.has("winograd") && params.get_bool("winograd");
+    return std::make_unique<thermo::cpu::CpuBackend>(static_cast<int>(threads), winograd);
+  }
+};
+
+}  // namespace
+
+THERMO_PLUGIN(CpuBackendPlugin)

@@ -1,0 +1,152 @@
+// Vector ops on f32 and f64 views: fill, copy with dtype conversion, axpy, scale, dot and
+// squared norm (float64 accumulation), and gemm with every transpose combination.
+#include "conformance_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+namespace thermo::conformance {
+namespace {
+
+constexpr std::size_t kSize = 100003;  // not a multiple of any block or vector width
+
+double tolerance_for(DType dtype) {
+  return dtype == DType::f32 ? 1e-7 : 1e-15;
+}
+
+std::vector<double> rounded(const std::vector<double>& values, DType dtype) {
+  if (dtype == DType::f64) return values;
+  std::vector<double> result(values.size());
+  for (std::size_t index = 0; index < values.size(); ++index) result[index] = to_float(values[index]);
+  return result;
+}
+
+TEST_CASE("vector ops: fill, copy (with dtype conversion), axpy and scale") {
+  Random random(61);
+  std::vector<double> x = random.normal(kSize);
+  std::vector<double> y = random.normal(kSize);
+  std::vector<double> x64(kSize);  // values that float32 cannot hold
+  for (std::size_t index = 0; index < kSize; ++index) x64[index] = x[index] + 1e-9 * static_cast<double>(index % 7);
+  for (const auto& named : backends()) {
+    INFO("backend " << named.name);
+    Backend& backend = *named.backend;
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      INFO("dtype " << std::string(to_string(dtype)));
+      auto x_buffer = upload_vector(backend, x, dtype);
+      auto y_buffer = upload_vector(backend, y, dtype);
+      backend.fill(y_buffer->view(), 0.1);
+      CHECK(download_vector(backend, y_buffer->view()) == std::vector<double>(kSize, rounded({0.1}, dtype)[0]));
+
+      auto copy = backend.allocate(kSize, dtype);
+      backend.copy(x_buffer->view(), copy->view());
+      CHECK(download_vector(backend, copy->view()) == x);
+
+      y_buffer = upload_vector(backend, y, dtype);
+      backend.axpy(-0.37, x_buffer->view(), y_buffer->view());
+      std::vector<double> expected(kSize);
+      for (std::size_t index = 0; index < kSize; ++index) expected[index] = y[index] - 0.37 * x[index];
+      check_close(download_vector(backend, y_buffer->view()), expected, tolerance_for(dtype), "axpy");
+
+      backend.scale(2.5e-3, x_buffer->view());
+      for (std::size_t index = 0; index < kSize; ++index) expected[index] = 2.5e-3 * x[index];
+      check_close(download_vector(backend, x_buffer->view()), expected, tolerance_for(dtype), "scale");
+
+      // A slice: only its elements change.
+      auto sliced = upload_vector(backend, y, dtype);
+      backend.fill(sliced->view().slice(5, 10), -1.0);
+      auto after = download_vector(backend, sliced->view());
+      CHECK(after[4] == y[4]);
+      CHECK(after[5] == -1.0);
+      CHECK(after[14] == -1.0);
+      CHECK(after[15] == y[15]);
+    }
+    // f64 -> f32 rounds to nearest; f32 -> f64 is exact.
+    auto wide = upload_vector(backend, x64, DType::f64);
+    auto narrow = backend.allocate(kSize, DType::f32);
+    backend.copy(wide->view(), narrow->view());
+    CHECK(download_vector(backend, narrow->view()) == rounded(x64, DType::f32));
+    auto back = backend.allocate(kSize, DType::f64);
+    backend.copy(narrow->view(), back->view());
+    CHECK(download_vector(backend, back->view()) == rounded(x64, DType::f32));
+  }
+}
+
+TEST_CASE("vector ops: dot and squared_norm accumulate in float64") {
+  Random random(62);
+  // Large values whose float32 sum would lose the small ones: the float64 sum keeps them.
+  std::vector<double> x = random.normal(kSize);
+  std::vector<double> y = random.normal(kSize);
+  x[0] = 4096.0;
+  y[0] = 4096.0;
+  for (const auto& named : backends()) {
+    INFO("backend " << named.name);
+    Backend& backend = *named.backend;
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      INFO("dtype " << std::string(to_string(dtype)));
+      const auto x_buffer = upload_vector(backend, x, dtype);
+      const auto y_buffer = upload_vector(backend, y, dtype);
+      long double dot = 0.0L;
+      long double norm = 0.0L;
+      long double magnitude = 0.0L;
+      for (std::size_t index = 0; index < kSize; ++index) {
+        dot += static_cast<long double>(x[index]) * static_cast<long double>(y[index]);
+        norm += static_cast<long double>(x[index]) * static_cast<long double>(x[index]);
+        magnitude += std::abs(static_cast<long double>(x[index]) * static_cast<long double>(y[index]));
+      }
+      // Float64 accumulation: error ~1e-16 of Σ|x·y| per level of summation.
+      const double dot_error = std::abs(backend.dot(x_buffer->view(), y_buffer->view()) - static_cast<double>(dot));
+      CHECK(dot_error <= 1e-13 * static_cast<double>(magnitude));
+      const double norm_error = std::abs(backend.squared_norm(x_buffer->view()) - static_cast<double>(norm));
+      CHECK(norm_error <= 1e-13 * static_cast<double>(norm));
+    }
+  }
+}
+
+TEST_CASE("vector ops: gemm with every transpose, alpha and beta, f32 and f64") {
+  Random random(63);
+  struct GemmCase {
+    std::int64_t m, n, k;
+  };
+  for (const GemmCase size : {GemmCase{13, 7, 29}, GemmCase{64, 48, 100}, GemmCase{1, 5, 3}}) {
+    for (const bool transpose_a : {false, true}) {
+      for (const bool transpose_b : {false, true}) {
+        const GemmSpec spec{transpose_a, transpose_b, size.m, size.n, size.k, 0.7, 0.3};
+        const auto a = random.normal(static_cast<std::size_t>(size.m * size.k));
+        const auto b = random.normal(static_cast<std::size_t>(size.k * size.n));
+        const auto c = random.normal(static_cast<std::size_t>(size.m * size.n));
+        std::vector<double> expected(c.size());
+        for (std::int64_t i = 0; i < size.m; ++i) {
+          for (std::int64_t j = 0; j < size.n; ++j) {
+            double sum = 0.0;
+            for (std::int64_t l = 0; l < size.k; ++l) {
+              const double a_il = transpose_a ? a[static_cast<std::size_t>(l * size.m + i)]
+                                              : a[static_cast<std::size_t>(i * size.k + l)];
+              const double b_lj = transpose_b ? b[static_cast<std::size_t>(j * size.k + l)]
+                                              : b[static_cast<std::size_t>(l * size.n + j)];
+              sum += a_il * b_lj;
+            }
+            expected[static_cast<std::size_t>(i * size.n + j)] =
+                0.7 * sum + 0.3 * c[static_cast<std::size_t>(i * size.n + j)];
+          }
+        }
+        for (const auto& named : backends()) {
+          for (const DType dtype : {DType::f32, DType::f64}) {
+            INFO("backend " << named.name << ", " << std::string(to_string(dtype)) << ", m " << size.m << " n "
+                            << size.n << " k " << size.k << ", transpose a " << transpose_a << " b " << transpose_b);
+            Backend& backend = *named.backend;
+            const auto a_buffer = upload_vector(backend, a, dtype);
+            const auto b_buffer = upload_vector(backend, b, dtype);
+            auto c_buffer = upload_vector(backend, c, dtype);
+            backend.gemm(spec, a_buffer->view(), b_buffer->view(), c_buffer->view());
+            check_close(download_vector(backend, c_buffer->view()), expected, dtype == DType::f32 ? 1e-5 : 1e-13,
+                        "gemm");
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace thermo::conformance
