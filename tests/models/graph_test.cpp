@@ -1,0 +1,294 @@
+// The layer graph on the cpu backend: gradients of a residual DAG (several consumers, adds,
+// fused batch norm + ReLU, frozen and trainable heads) against the same network in float64;
+// BN→ReLU fusion; tensors kept per batch size; state round trips; misuse.
+#include "model_test_support.hpp"
+#include "reference_ops.hpp"
+
+#include <thermo/error.hpp>
+#include <thermo/layers/graph_model.hpp>
+#include <thermo/layers/init.hpp>
+#include <thermo/layers/layers.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+
+using namespace thermo;
+using namespace thermo::layers;
+
+namespace {
+constexpr std::int64_t kChannels = 4;
+
+// y = relu(bn(conv_a(x))); s1 = conv_c(relu(bn(conv_b(y)))) + y; s2 = conv_d(s1) + s1;
+// out = s2 + y; head = linear(avgpool(relu(bn(out)))). y has three consumers, s1 two.
+class ResidualToy final : public GraphModel {
+ public:
+  ResidualToy(const ModelContext& context, bool trainable_head, std::uint64_t seed = 7)
+      : GraphModel("residual_toy", context, LossKind::cross_entropy,
+                   {1, context.data_info.channels, context.data_info.height, context.data_info.width}) {
+    auto& g = graph();
+    const auto conv = [](std::int64_t in, std::int64_t out) {
+      return std::make_unique<Conv2d>(Conv2dSpec{in, out, 3, 1, 1});
+    };
+    auto a = g.add("conv_a", conv(context.data_info.channels, kChannels), Graph::input());
+    a = g.add("bn_a", std::make_unique<BatchNorm2d>(kChannels), a);
+    const auto y = g.add("relu_a", std::make_unique<Relu>(), a);
+    auto b = g.add("conv_b", conv(kChannels, kChannels), y);
+    b = g.add("bn_b", std::make_unique<BatchNorm2d>(kChannels), b);
+    b = g.add("relu_b", std::make_unique<Relu>(), b);
+    b = g.add("conv_c", conv(kChannels, kChannels), b);
+    const auto s1 = g.add("add1", std::make_unique<Add>(), {b, y});
+    const auto d = g.add("conv_d", conv(kChannels, kChannels), s1);
+    const auto s2 = g.add("add2", std::make_unique<Add>(), {d, s1});
+    auto out = g.add("add3", std::make_unique<Add>(), {s2, y});
+    out = g.add("bn_out", std::make_unique<BatchNorm2d>(kChannels), out);
+    out = g.add("relu_out", std::make_unique<Relu>(), out);
+    out = g.add("pool", std::make_unique<AvgPool2d>(context.data_info.height), out);
+    g.add("head",
+          std::make_unique<Linear>(LinearSpec{kChannels, context.data_info.classes, true},
+                                   ParameterRole{.scale_invariant = false, .trainable = trainable_head}),
+          out);
+    finish();
+    auto values = download_parameters();
+    Rng rng(seed, "toy");
+    for (const auto& block : parameter_layout().blocks()) {
+      // Convolutions as PyTorch initialises them; a head with logits of order 1.
+      const double bound = block.shape.size() == 4 ? 1.0 / std::sqrt(static_cast<double>(fan_in(block.shape))) : 1.5;
+      fill_uniform(std::span<float>(values).subspan(block.offset, block.count), bound, rng);
+    }
+    upload_parameters(values);
+  }
+};
+
+struct Fixture {
+  std::unique_ptr<Backend> backend;
+  std::shared_ptr<testing::RandomImages> images;
+  std::unique_ptr<ResidentData> data;
+  std::string why_not;
+
+  explicit Fixture(std::int64_t size = 8) {
+    backend = testing::load_backend("cpu", 2, &why_not);
+    if (!backend) return;
+    images = std::make_shared<testing::RandomImages>(16, 8, 3, 2, 5, size);
+    data = std::make_unique<ResidentData>(*backend, images);
+  }
+  [[nodiscard]] ModelContext context() const { return {*backend, images->info(), data.get(), std::nullopt}; }
+};
+
+// The same network in float64 from the conformance suite's reference ops: the mean loss and its
+// gradient (every block; the head's only when trainable).
+struct ToyReference {
+  double loss_sum = 0.0;
+  std::vector<double> gradient;
+};
+
+ToyReference toy_reference(const std::vector<double>& parameters, const std::vector<ParameterBlock>& layout,
+                           const std::vector<double>& samples, const std::vector<std::int32_t>& labels,
+                           const DatasetInfo& info, bool trainable_head) {
+  namespace reference = conformance::reference;
+  const auto values = [&](std::size_t index) {
+    const auto& block = layout[index];
+    return reference::Values(parameters.begin() + static_cast<std::ptrdiff_t>(block.offset),
+                             parameters.begin() + static_cast<std::ptrdiff_t>(block.offset + block.count));
+  };
+  const auto batch = static_cast<std::int64_t>(labels.size());
+  const Shape4 input{batch, info.channels, info.height, info.width};
+  const Shape4 inner{batch, kChannels, info.height, info.width};
+  const Conv2dSpec first{info.channels, kChannels, 3, 1, 1}, same{kChannels, kChannels, 3, 1, 1};
+  const auto add = [](reference::Values a, const reference::Values& b) {
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+    return a;
+  };
+  const auto bn_relu = [&](const reference::Values& z) {
+    const auto statistics = reference::batch_statistics(z, inner);
+    return reference::batch_norm_forward(z, inner, statistics.mean, statistics.variance, 1e-5, true);
+  };
+  // Forward.
+  const auto a = reference::conv2d_forward(samples, input, values(0), first);
+  const auto y = bn_relu(a);
+  const auto b1 = reference::conv2d_forward(y, inner, values(1), same);
+  const auto b2 = bn_relu(b1);
+  const auto b = reference::conv2d_forward(b2, inner, values(2), same);
+  const auto s1 = add(b, y);
+  const auto d = reference::conv2d_forward(s1, inner, values(3), same);
+  const auto s2 = add(d, s1);
+  const auto out = add(s2, y);
+  const auto r = bn_relu(out);
+  const PoolSpec pool{PoolKind::average, info.height, info.height, 0};
+  const auto features = reference::pool_forward(r, inner, pool);
+  const LinearSpec head{kChannels, info.classes, true};
+  const auto logits = reference::linear_forward(features, batch, values(4), values(5), head);
+  ToyReference result;
+  result.loss_sum = reference::loss_forward(logits, labels, LossKind::cross_entropy, info.classes).sum;
+  // Backward.
+  result.gradient.assign(parameters.size(), 0.0);
+  const auto put = [&](std::size_t index, const reference::Values& gradient) {
+    std::copy(gradient.begin(), gradient.end(),
+              result.gradient.begin() + static_cast<std::ptrdiff_t>(layout[index].offset));
+  };
+  const auto diff_logits =
+      reference::loss_backward(logits, labels, LossKind::cross_entropy, info.classes, 1.0 / static_cast<double>(batch));
+  if (trainable_head) {
+    const auto head_gradient = reference::linear_backward_weights(features, diff_logits, batch, head);
+    put(4, head_gradient.weight);
+    put(5, head_gradient.bias);
+  }
+  const auto diff_features = reference::linear_backward_data(diff_logits, batch, values(4), head);
+  const auto diff_r = reference::pool_backward(diff_features, r, inner, pool);
+  const auto diff_out = reference::batch_norm_backward(diff_r, out, inner, 1e-5, true);
+  // out = s2 + y; s2 = d + s1; d = conv_d(s1); s1 = b + y.
+  put(3, reference::conv2d_backward_weights(s1, inner, diff_out, same));
+  const auto diff_s1 = add(diff_out, reference::conv2d_backward_data(diff_out, inner, values(3), same));
+  put(2, reference::conv2d_backward_weights(b2, inner, diff_s1, same));
+  const auto diff_b1 = reference::batch_norm_backward(reference::conv2d_backward_data(diff_s1, inner, values(2), same),
+                                                      b1, inner, 1e-5, true);
+  put(1, reference::conv2d_backward_weights(y, inner, diff_b1, same));
+  const auto diff_y = add(add(diff_out, diff_s1), reference::conv2d_backward_data(diff_b1, inner, values(1), same));
+  const auto diff_a = reference::batch_norm_backward(diff_y, a, inner, 1e-5, true);
+  put(0, reference::conv2d_backward_weights(samples, input, diff_a, first));
+  return result;
+}
+
+double relative_difference(std::span<const float> actual, std::span<const double> expected) {
+  double difference = 0.0, norm = 0.0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const double error = static_cast<double>(actual[i]) - expected[i];
+    difference += error * error;
+    norm += expected[i] * expected[i];
+  }
+  return std::sqrt(difference / norm);
+}
+}  // namespace
+
+TEST_CASE("graph: gradient of a residual DAG matches its float64 reference") {
+  Fixture fixture;
+  if (!fixture.backend) return testing::report_skip(fixture.why_not);
+  for (bool trainable_head : {false, true}) {
+    CAPTURE(trainable_head);
+    ResidualToy model(fixture.context(), trainable_head);
+    const std::vector<std::int32_t> indices{0, 3, 5, 9, 12, 15};
+    const auto parameters = testing::download_floats(*fixture.backend, model.parameters());
+    const auto& split = fixture.images->split(Split::train);
+    const auto sample_size = static_cast<std::size_t>(fixture.images->info().sample_count());
+    std::vector<double> samples;
+    std::vector<std::int32_t> labels;
+    for (auto index : indices) {
+      const auto begin =
+          split.samples_f32.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(index) * sample_size);
+      samples.insert(samples.end(), begin, begin + static_cast<std::ptrdiff_t>(sample_size));
+      labels.push_back(split.labels[static_cast<std::size_t>(index)]);
+    }
+    const auto expected = toy_reference({parameters.begin(), parameters.end()}, model.layout(), samples, labels,
+                                        fixture.images->info(), trainable_head);
+
+    const auto value = model.evaluate_batch({Split::train, indices}, Mode::training, true);
+    CHECK(value.count == 6);
+    CHECK(value.sum == doctest::Approx(expected.loss_sum).epsilon(1e-5).scale(0));
+    const auto gradient = testing::download_floats(*fixture.backend, model.gradients());
+    for (const auto& block : model.layout()) {
+      CAPTURE(block.name);
+      const std::span<const float> actual(gradient.data() + block.offset, block.count);
+      const std::span<const double> reference(expected.gradient.data() + block.offset, block.count);
+      if (!block.trainable) {
+        CHECK(std::all_of(actual.begin(), actual.end(), [](float entry) { return entry == 0.0F; }));
+        continue;
+      }
+      CHECK(relative_difference(actual, reference) < 1e-4);
+    }
+  }
+}
+
+TEST_CASE("graph: a batch norm is fused with the ReLU that is its only consumer") {
+  Fixture fixture;
+  if (!fixture.backend) return testing::report_skip(fixture.why_not);
+  Graph graph({1, 2, 8, 8});
+  auto x = graph.add("conv", std::make_unique<Conv2d>(Conv2dSpec{2, 3, 3, 1, 1}), Graph::input());
+  const auto fused_bn = graph.add("bn1", std::make_unique<BatchNorm2d>(3), x);
+  const auto fused_relu = graph.add("relu1", std::make_unique<Relu>(), fused_bn);
+  const auto shared_bn = graph.add("bn2", std::make_unique<BatchNorm2d>(3), fused_relu);
+  const auto relu = graph.add("relu2", std::make_unique<Relu>(), shared_bn);
+  graph.add("sum", std::make_unique<Add>(), {relu, shared_bn});
+  graph.build(*fixture.backend);
+  CHECK(dynamic_cast<BatchNorm2d*>(graph.layer(fused_bn))->spec().fuse_relu);
+  CHECK(graph.layer(fused_relu)->is_identity());
+  CHECK_FALSE(dynamic_cast<BatchNorm2d*>(graph.layer(shared_bn))->spec().fuse_relu);
+  CHECK_FALSE(graph.layer(relu)->is_identity());
+  CHECK(graph.buffers().size() == 4);
+  CHECK(graph.buffers()[0].name == "bn1.running_mean");
+  CHECK(graph.buffers()[3].name == "bn2.running_var");
+}
+
+TEST_CASE("graph: shapes that do not fit raise UserError naming the layer") {
+  Graph graph({1, 3, 6, 6});
+  auto x = graph.add("pool", std::make_unique<MaxPool2d>(4), Graph::input());
+  CHECK_THROWS_WITH_AS(graph.add("pool_again", std::make_unique<MaxPool2d>(4), x), doctest::Contains("pool_again"),
+                       UserError);
+  CHECK_THROWS_WITH_AS(graph.add("conv", std::make_unique<Conv2d>(Conv2dSpec{4, 8, 3, 1, 1}), x),
+                       doctest::Contains("expects 4 channels"), UserError);
+  CHECK_THROWS_WITH_AS(graph.add("head", std::make_unique<Linear>(LinearSpec{3, 2, true}), Graph::input()),
+                       doctest::Contains("1x1 input"), UserError);
+  CHECK_THROWS_AS(graph.add("twice", std::make_unique<Add>(), {x, x}), std::logic_error);
+}
+
+TEST_CASE("graph: tensors are kept per batch size; results do not depend on what ran before") {
+  Fixture fixture;
+  if (!fixture.backend) return testing::report_skip(fixture.why_not);
+  ResidualToy model(fixture.context(), false);
+  model.graph().set_max_batch_sizes(2);
+  const std::vector<std::int32_t> a{1, 2, 3, 4, 5}, b{6, 7, 8}, c{0, 1}, d{9, 10, 11, 12};
+  const auto first = model.evaluate_batch({Split::test, a}, Mode::evaluation, false);
+  for (const auto& other : {b, c, d, b}) (void)model.evaluate_batch({Split::train, other}, Mode::evaluation, false);
+  const auto again = model.evaluate_batch({Split::test, a}, Mode::evaluation, false);
+  CHECK(again.sum == first.sum);
+  CHECK(again.correct == first.correct);
+  // A gradient survives other batch sizes in between.
+  (void)model.evaluate_batch({Split::train, d}, Mode::training, true);
+  const auto gradient = testing::download_floats(*fixture.backend, model.gradients());
+  for (const auto& other : {a, b, c}) (void)model.evaluate_batch({Split::train, other}, Mode::training, true);
+  (void)model.evaluate_batch({Split::train, d}, Mode::training, true);
+  CHECK(testing::download_floats(*fixture.backend, model.gradients()) == gradient);
+}
+
+TEST_CASE("graph model: state round trip restores parameters and running statistics") {
+  Fixture fixture;
+  if (!fixture.backend) return testing::report_skip(fixture.why_not);
+  ResidualToy trained(fixture.context(), false, 7);
+  const std::vector<std::int32_t> batch{0, 1, 2, 3, 4, 5, 6, 7};
+  for (int i = 0; i < 3; ++i) (void)trained.evaluate_batch({Split::train, batch}, Mode::training, false);
+  StateArchive archive;
+  trained.save_state(archive, "model");
+  CHECK(archive.has("model.parameters"));
+  CHECK(archive.has("model.bn_a.running_mean"));
+  CHECK(archive.has("model.bn_out.running_var"));
+
+  ResidualToy restored(fixture.context(), false, 99);
+  const std::vector<std::int32_t> test{0, 1, 2, 3, 4, 5, 6, 7};
+  CHECK(restored.evaluate_batch({Split::test, test}, Mode::evaluation, false).sum !=
+        trained.evaluate_batch({Split::test, test}, Mode::evaluation, false).sum);
+  restored.load_state(archive, "model");
+  CHECK(restored.evaluate_batch({Split::test, test}, Mode::evaluation, false).sum ==
+        trained.evaluate_batch({Split::test, test}, Mode::evaluation, false).sum);
+  CHECK(testing::download_floats(*fixture.backend, restored.parameters()) ==
+        testing::download_floats(*fixture.backend, trained.parameters()));
+
+  StateArchive wrong;
+  wrong.put_vector<float>("model.parameters", std::vector<float>(3, 0.0F));
+  CHECK_THROWS_WITH_AS(restored.load_state(wrong, "model"), doctest::Contains("model.parameters"), UserError);
+}
+
+TEST_CASE("graph model: bad batches are refused") {
+  Fixture fixture;
+  if (!fixture.backend) return testing::report_skip(fixture.why_not);
+  ResidualToy model(fixture.context(), false);
+  const std::vector<std::int32_t> outside{0, 16};
+  CHECK_THROWS_AS((void)model.evaluate_batch({Split::train, outside}, Mode::training, false), std::out_of_range);
+  CHECK_THROWS_AS((void)model.evaluate_batch({Split::train, {}}, Mode::training, false), std::invalid_argument);
+  const std::vector<std::int32_t> fine{0, 1};
+  CHECK_THROWS_AS((void)model.evaluate_batch({Split::train, fine}, Mode::evaluation, true), std::invalid_argument);
+  ModelContext no_data{*fixture.backend, fixture.images->info(), nullptr, std::nullopt};
+  ResidualToy without_data(no_data, false);
+  CHECK_THROWS_AS((void)without_data.evaluate_batch({Split::train, fine}, Mode::training, false), UserError);
+}
