@@ -1,0 +1,288 @@
+#include "config/envelope.hpp"
+
+#include "config/plugin_section.hpp"
+#include "config/scalar_syntax.hpp"
+#include "config/schedule.hpp"
+#include "config/schema_section.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace thermo::engine {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const std::vector<std::string>& section_keys() {
+  static const std::vector<std::string> keys = {"dataset", "model",    "optimizer", "train", "estimators",
+                                                "sweep",   "executor", "analysis",  "report"};
+  return keys;
+}
+
+const ParamSchema& envelope_schema() {
+  static const ParamSchema schema = [] {
+    ParamSchema result;
+    result.add("thermo", ParamType::integer, "schema version of the pipeline file");
+    result.add("name", ParamType::string, "name of the run (a folder name)");
+    result.add("description", ParamType::string, "free text").def(std::string());
+    result.add("backend", ParamType::string, "auto or a backend plugin").def(std::string("auto"));
+    result.add("threads", ParamType::integer, "CPU threads, 0 for the backend's default").def(std::int64_t{0}).min(0);
+    result.add("seed", ParamType::integer, "base seed").def(std::int64_t{1}).min(0);
+    result.add("loss", ParamType::choice, "training loss")
+        .one_of({"cross_entropy", "mse"})
+        .allow_null()
+        .def(std::monostate{});
+    return result;
+  }();
+  return schema;
+}
+
+const ParamSchema& train_schema() {
+  static const ParamSchema schema = [] {
+    ParamSchema result;
+    result.add("iters", ParamType::integer, "SGD iterations").min(0);
+    result.add("batch_size", ParamType::integer, "samples per batch").def(std::int64_t{128}).min(1);
+    result.add("sampler", ParamType::choice, "batch sampling").one_of({"iid", "epochs"}).def(std::string("iid"));
+    result.add("seed", ParamType::integer, "seed of the batch sampler").def(std::int64_t{1}).min(0);
+    return result;
+  }();
+  return schema;
+}
+
+const ParamSchema& executor_schema() {
+  static const ParamSchema schema = [] {
+    ParamSchema result;
+    result.add("jobs", ParamType::integer, "points run at once").def(std::int64_t{1}).min(1);
+    result.add("in_process", ParamType::boolean, "run points in the engine's process").def(false);
+    return result;
+  }();
+  return schema;
+}
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+  });
+}
+
+class EnvelopeValidator {
+ public:
+  EnvelopeValidator(const YamlNode& root, const ValueContext& context, SchemaProvider& schemas,
+                    Diagnostics& diagnostics)
+      : root_(root), context_(context), schemas_(schemas), diagnostics_(diagnostics) {}
+
+  ValidatedDocument run(const std::vector<ParsedSweepAxis>& axes) {
+    ValidatedDocument result;
+    if (!check_root() || !check_version()) {
+      result.version_supported = root_.is_map();
+      return result;
+    }
+    Pipeline& pipeline = result.pipeline;
+    Json& resolved = result.resolved;
+    const SectionValues scalars =
+        validate_section(root_, envelope_schema(), "", section_keys(), context_, diagnostics_);
+    const Params& values = scalars.params;
+    const auto resolve_scalar = [&](const char* key) {
+      if (values.has(key)) resolved[key] = to_json(values.get(key));
+    };
+    resolve_scalar("thermo");
+    if (values.has("name")) {
+      pipeline.name = values.get_string("name");
+      if (!valid_name(pipeline.name)) {
+        const YamlNode* node = root_.find("name");
+        diagnostics_.error(node->location, "name",
+                           fmt::format("expected a name of letters, digits, '.', '_' and '-' (it names a folder), "
+                                       "got {}",
+                                       describe_node(*node)));
+      }
+    }
+    resolve_scalar("name");
+    if (values.has("description")) pipeline.description = values.get_string("description");
+    resolve_scalar("description");
+    if (values.has("backend")) {
+      pipeline.backend = values.get_string("backend");
+      check_backend(pipeline.backend);
+    }
+    resolve_scalar("backend");
+    if (values.has("threads")) pipeline.threads = values.get_int("threads");
+    resolve_scalar("threads");
+    if (values.has("seed")) pipeline.seed = static_cast<std::uint64_t>(values.get_int("seed"));
+    resolve_scalar("seed");
+
+    pipeline.dataset = optional_plugin(PluginKind::dataset, "dataset", resolved);
+    pipeline.model = optional_plugin(PluginKind::model, "model", resolved);
+    if (values.has("loss") && !values.is_null("loss")) {
+      pipeline.loss = values.get_string("loss") == "mse" ? LossKind::mse : LossKind::cross_entropy;
+    }
+    resolve_scalar("loss");
+    pipeline.optimizer = optional_plugin(PluginKind::optimizer, "optimizer", resolved);
+    pipeline.train = train(resolved);
+    pipeline.estimators = plugin_list(PluginKind::estimator, "estimators", resolved);
+    for (const auto& axis : axes) pipeline.sweep.push_back(to_sweep_axis(axis));
+    resolved["sweep"] = sweep_to_json(axes);
+    pipeline.executor = executor(resolved);
+    pipeline.analysis = plugin_list(PluginKind::analysis, "analysis", resolved);
+    pipeline.report = optional_plugin(PluginKind::report, "report", resolved);
+    return result;
+  }
+
+ private:
+  bool check_root() {
+    if (root_.is_map()) return true;
+    if (root_.is_null()) {
+      diagnostics_.error(root_.location, "", "the pipeline is empty; it needs at least `thermo: 1` and `name: <name>`");
+    } else {
+      diagnostics_.error(
+          root_.location, "",
+          fmt::format("expected a map of pipeline keys (thermo: 1, name: ...), got {}", describe_node(root_)));
+    }
+    return false;
+  }
+
+  // A file of another schema version is not checked further: its keys may mean other things.
+  bool check_version() {
+    const YamlNode* node = root_.find("thermo");
+    if (node == nullptr || !node->is_scalar() || !node->plain) return true;
+    const IntegerText version = parse_integer_text(node->text);
+    if (version.status != IntegerText::Status::ok || version.value == kPipelineSchemaVersion) return true;
+    diagnostics_.error(
+        node->location, "thermo",
+        fmt::format("unsupported schema version {} (this thermo reads {})", node->text, kPipelineSchemaVersion));
+    return false;
+  }
+
+  void check_backend(const std::string& name) {
+    if (name == "auto") return;
+    std::vector<std::string> known = schemas_.names(PluginKind::backend);
+    if (std::find(known.begin(), known.end(), name) != known.end()) return;
+    known.insert(known.begin(), "auto");
+    diagnostics_.error(root_.find("backend")->location, "backend",
+                       unknown_plugin_message(PluginKind::backend, name, known));
+  }
+
+  // A present, non-null entry of the root, or nullptr.
+  const YamlNode* entry(const char* key) const {
+    const YamlNode* node = root_.find(key);
+    return (node == nullptr || node->is_null()) ? nullptr : node;
+  }
+
+  std::optional<PluginSection> optional_plugin(PluginKind kind, const char* key, Json& resolved) {
+    resolved[key] = nullptr;
+    const YamlNode* node = entry(key);
+    if (node == nullptr) return std::nullopt;
+    return validate_plugin_section(*node, kind, key, schemas_, context_, diagnostics_, resolved[key]);
+  }
+
+  std::vector<PluginSection> plugin_list(PluginKind kind, const char* key, Json& resolved) {
+    std::vector<PluginSection> sections;
+    resolved[key] = Json::array();
+    const YamlNode* node = entry(key);
+    if (node == nullptr || node->invalid) return sections;
+    if (!node->is_sequence()) {
+      diagnostics_.error(node->location, key,
+                         fmt::format("expected a list of {} sections ({{plugin: <name>, ...}}), got {}",
+                                     to_string(kind), describe_node(*node)));
+      return sections;
+    }
+    for (std::size_t i = 0; i < node->children.size(); ++i) {
+      Json section_resolved;
+      auto section = validate_plugin_section(node->children[i], kind, child_path(key, std::to_string(i)), schemas_,
+                                             context_, diagnostics_, section_resolved);
+      resolved[key].push_back(std::move(section_resolved));
+      if (section) sections.push_back(std::move(*section));
+    }
+    return sections;
+  }
+
+  std::optional<TrainSection> train(Json& resolved) {
+    resolved["train"] = nullptr;
+    const YamlNode* node = entry("train");
+    if (node == nullptr) return std::nullopt;
+    require_for_training(PluginKind::model, "model");
+    require_for_training(PluginKind::optimizer, "optimizer");
+    if (node->invalid) return std::nullopt;
+    if (!node->is_map()) {
+      diagnostics_.error(node->location, "train",
+                         fmt::format("expected a map {{iters: N, ...}} or null, got {}", describe_node(*node)));
+      return std::nullopt;
+    }
+    const SectionValues values =
+        validate_section(*node, train_schema(), "train", {"log", "checkpoints"}, context_, diagnostics_);
+    Json& section = resolved["train"];
+    section = values.resolved;
+    TrainSection train;
+    ScheduleSpec paper;
+    paper.kind = ScheduleSpec::Kind::paper;
+    const auto log = schedule(*node, "log", paper, section);
+    const auto checkpoints = schedule(*node, "checkpoints", ScheduleSpec{}, section);
+    if (!values.ok || !log || !checkpoints) return std::nullopt;
+    train.iterations = values.params.get_int("iters");
+    train.batch_size = values.params.get_int("batch_size");
+    train.sampler = values.params.get_string("sampler");
+    train.seed = static_cast<std::uint64_t>(values.params.get_int("seed"));
+    train.log = *log;
+    train.checkpoints = *checkpoints;
+    return train;
+  }
+
+  std::optional<ScheduleSpec> schedule(const YamlNode& train_node, const char* key, const ScheduleSpec& fallback,
+                                       Json& section) {
+    const YamlNode* node = train_node.find(key);
+    if (node == nullptr) {
+      section[key] = schedule_to_json(fallback);
+      return fallback;
+    }
+    return parse_schedule(*node, child_path("train", key), context_, diagnostics_, section[key]);
+  }
+
+  void require_for_training(PluginKind kind, const char* key) {
+    if (entry(key) != nullptr) return;
+    const YamlNode* node = root_.find(key);
+    if (node == nullptr) {
+      diagnostics_.error(root_.location, "",
+                         fmt::format("missing required key '{}' ({} section is required when train is set)", key,
+                                     kind_with_article(kind)));
+    } else if (!node->invalid) {
+      diagnostics_.error(node->location, key,
+                         fmt::format("{} section is required when train is set, got null", kind_with_article(kind)));
+    }
+  }
+
+  ExecutorSection executor(Json& resolved) {
+    ExecutorSection executor;
+    resolved["executor"] = Json::object();
+    const YamlNode* node = entry("executor");
+    const YamlNode empty = YamlNode::make_map(root_.location);
+    if (node != nullptr && !node->is_map()) {
+      if (!node->invalid) {
+        diagnostics_.error(node->location, "executor",
+                           fmt::format("expected a map {{jobs: N, in_process: false}}, got {}", describe_node(*node)));
+      }
+      return executor;
+    }
+    const SectionValues values =
+        validate_section(node != nullptr ? *node : empty, executor_schema(), "executor", {}, context_, diagnostics_);
+    resolved["executor"] = values.resolved;
+    if (values.params.has("jobs")) executor.jobs = values.params.get_int("jobs");
+    if (values.params.has("in_process")) executor.in_process = values.params.get_bool("in_process");
+    return executor;
+  }
+
+  const YamlNode& root_;
+  const ValueContext& context_;
+  SchemaProvider& schemas_;
+  Diagnostics& diagnostics_;
+};
+
+}  // namespace
+
+ValidatedDocument validate_document(const YamlNode& root, const std::vector<ParsedSweepAxis>& axes,
+                                    const ValueContext& context, SchemaProvider& schemas, Diagnostics& diagnostics) {
+  return EnvelopeValidator(root, context, schemas, diagnostics).run(axes);
+}
+
+}  // namespace thermo::engine
