@@ -1,0 +1,67 @@
+#include "report_settings.hpp"
+
+#include <thermo/error.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace thermo::gnuplot_report {
+
+bool Settings::draws(const std::string& format) const {
+  return std::find(formats.begin(), formats.end(), format) != formats.end();
+}
+
+ParamSchema schema() {
+  ParamSchema schema;
+  schema.add("formats", ParamType::string_list, "the image formats each figure is drawn in: svg, png")
+      .def(std::vector<std::string>{"svg", "png"})
+      .size_between(1, 2);
+  schema
+      .add("curves", ParamType::integer,
+           "how many learning rates the per-iteration figures draw, evenly spaced in log LR among the finished runs")
+      .def(std::int64_t{12})
+      .min(1);
+  schema.add("entropy_k", ParamType::integer, "the k of the entropy drawn (the metrics column entropy_k<k>)")
+      .def(std::int64_t{50})
+      .min(1);
+  schema
+      .add("smoothing", ParamType::real,
+           "width (standard deviation) in log10(iteration) of the Gaussian smoothing of SNR and toy curves; 0: none")
+      .def(0.1)
+      .min(0.0);
+  schema.add("title", ParamType::string, "the title of report/index.html; empty: the experiment's name")
+      .def(std::string());
+  schema.add("gnuplot", ParamType::string, "the gnuplot program (a name looked up on PATH, or a path)")
+      .def(std::string("gnuplot"));
+  schema.add("lr_key", ParamType::string, "the configuration key that holds a run's learning rate")
+      .def(std::string("optimizer.elr"));
+  schema.add("width", ParamType::integer, "figure width in pixels").def(std::int64_t{640}).min(200).max(4000);
+  schema.add("height", ParamType::integer, "figure height in pixels").def(std::int64_t{480}).min(150).max(4000);
+  return schema;
+}
+
+Settings settings_from(const Params& params) {
+  Settings settings;
+  settings.formats = params.get_string_list("formats");
+  for (const auto& format : settings.formats) {
+    if (format != "svg" && format != "png") {
+      throw UserError(SourceLocation{}, "report.formats",
+                      fmt::format("unknown format '{}': the gnuplot report draws svg and png", format));
+    }
+  }
+  settings.curves = params.get_int("curves");
+  settings.entropy_k = params.get_int("entropy_k");
+  settings.smoothing = params.get_real("smoothing");
+  settings.title = params.get_string("title");
+  settings.gnuplot = params.get_string("gnuplot");
+  if (settings.gnuplot.empty()) {
+    throw UserError(SourceLocation{}, "report.gnuplot", "empty: name the gnuplot program (e.g. gnuplot)");
+  }
+  settings.lr_key = params.get_string("lr_key");
+  settings.width = params.get_int("width");
+  settings.height = params.get_int("height");
+  return settings;
+}
+
+}  // namespace thermo::gnuplot_report
