@@ -17,21 +17,25 @@ std::vector<engine::Override> parse_overrides(const std::vector<std::string>& ar
   return overrides;
 }
 
-engine::Pipeline single_run_pipeline(const std::filesystem::path& file, const std::vector<engine::Override>& overrides,
-                                     engine::PluginRegistry& registry, std::size_t index, std::size_t* point_count,
-                                     std::string* point_label) {
+const engine::SweepPoint& select_point(const std::vector<engine::SweepPoint>& points, const std::string& wanted) {
+  if (points.empty()) throw UserError(fmt::format("--point {}: the pipeline has no sweep", wanted));
+  for (const auto& point : points) {
+    if (point.label == wanted || std::to_string(point.index) == wanted) return point;
+  }
+  throw UserError(fmt::format("--point {}: no such point; the sweep has points 0 to {} ({} to {})", wanted,
+                              points.size() - 1, points.front().label, points.back().label));
+}
+
+SingleRun single_run_pipeline(const std::filesystem::path& file, const std::vector<engine::Override>& overrides,
+                              engine::PluginRegistry& registry, const std::string& point) {
   engine::Pipeline pipeline = engine::load_pipeline(file, overrides, registry);
   if (pipeline.sweep.empty()) {
-    if (point_count != nullptr) *point_count = 1;
-    return pipeline;
+    if (!point.empty()) throw UserError(fmt::format("--point {}: the pipeline has no sweep", point));
+    return {std::move(pipeline), 1, {}};
   }
   const auto points = engine::expand_sweep(pipeline);
-  if (index >= points.size()) {
-    throw UserError(fmt::format("--point {}: the sweep has {} points (0 to {})", index, points.size(), points.size() - 1));
-  }
-  if (point_count != nullptr) *point_count = points.size();
-  if (point_label != nullptr) *point_label = points[index].label;
-  return engine::load_point_pipeline(file, overrides, points[index], registry);
+  const auto& selected = select_point(points, point.empty() ? std::string("0") : point);
+  return {engine::load_point_pipeline(file, overrides, selected, registry), points.size(), selected.label};
 }
 
 }  // namespace thermo::cli

@@ -16,10 +16,19 @@ namespace thermo::cli {
 [[nodiscard]] engine::PluginRegistry make_registry(const CommonOptions& common);
 [[nodiscard]] std::vector<engine::Override> parse_overrides(const std::vector<std::string>& arguments);
 
-// The pipeline of one run: the pipeline itself when it has no sweep, else its point `index`.
-[[nodiscard]] engine::Pipeline single_run_pipeline(const std::filesystem::path& file,
-                                                   const std::vector<engine::Override>& overrides,
-                                                   engine::PluginRegistry& registry, std::size_t index,
-                                                   std::size_t* point_count, std::string* point_label);
+// The point of a sweep named by its index or its label; UserError listing the range otherwise.
+[[nodiscard]] const engine::SweepPoint& select_point(const std::vector<engine::SweepPoint>& points,
+                                                     const std::string& wanted);
+
+// The pipeline of one run: the pipeline itself when it has no sweep, else the point named by
+// `point` (index or label; empty: the first).
+struct SingleRun {
+  engine::Pipeline pipeline;
+  std::size_t point_count = 1;
+  std::string point_label;  // empty without a sweep
+};
+[[nodiscard]] SingleRun single_run_pipeline(const std::filesystem::path& file,
+                                            const std::vector<engine::Override>& overrides,
+                                            engine::PluginRegistry& registry, const std::string& point);
 
 }  // namespace thermo::cli

@@ -27,7 +27,7 @@ struct BenchArguments {
   std::int64_t warmup = 5;
   std::int64_t log_steps = 1;
   std::int64_t threads = 0;
-  std::size_t point = 0;
+  std::string point;
   std::string backend;
   bool json = false;
 };
@@ -38,10 +38,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int bench(const BenchArguments& arguments, const CommonOptions& common) {
   auto registry = make_registry(common);
-  std::size_t point_count = 1;
-  std::string point_label;
-  const engine::Pipeline pipeline = single_run_pipeline(arguments.file, parse_overrides(arguments.overrides), registry,
-                                                        arguments.point, &point_count, &point_label);
+  const auto single = single_run_pipeline(arguments.file, parse_overrides(arguments.overrides), registry, arguments.point);
+  const engine::Pipeline& pipeline = single.pipeline;
+  const std::size_t point_count = single.point_count;
+  const std::string& point_label = single.point_label;
   if (!pipeline.train) throw UserError("bench: the pipeline does not train (train: null)");
   engine::RunResources::Options options;
   options.threads = arguments.threads;
@@ -115,7 +115,7 @@ void add_bench_command(CLI::App& app, CommonOptions& common, Action& action) {
   command->add_option("--log-steps", arguments->log_steps, "Log steps to time (0: none)")->check(CLI::NonNegativeNumber);
   command->add_option("--threads", arguments->threads, "Threads (overrides the pipeline)")->check(CLI::NonNegativeNumber);
   command->add_option("--backend", arguments->backend, "Backend (overrides the pipeline)");
-  command->add_option("--point", arguments->point, "Which sweep point to time (default 0)");
+  command->add_option("--point", arguments->point, "Which sweep point to time, by index or label (default: the first)");
   command->add_flag("--json", arguments->json, "Print one JSON object instead of text");
   command->callback([arguments, &common, &action] { action = [arguments, &common] { return bench(*arguments, common); }; });
 }

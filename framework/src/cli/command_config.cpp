@@ -1,13 +1,12 @@
 // `thermo config FILE [key=value ...]`: prints the resolved pipeline (overrides applied, every
 // default filled in) — what a run saves as config.yaml. --point shows one point of a sweep.
+#include "cli_support.hpp"
 #include "commands.hpp"
 
 #include "config/load_pipeline.hpp"
 #include "registry/plugin_registry.hpp"
 
 #include <thermo/error.hpp>
-
-#include <fmt/format.h>
 
 #include <iostream>
 #include <memory>
@@ -23,24 +22,12 @@ struct ConfigOptions {
   bool json = false;
 };
 
-const engine::SweepPoint& find_point(const std::vector<engine::SweepPoint>& points, const std::string& wanted) {
-  if (points.empty()) throw UserError(fmt::format("--point {}: the pipeline has no sweep", wanted));
-  for (const auto& point : points) {
-    if (point.label == wanted || std::to_string(point.index) == wanted) return point;
-  }
-  throw UserError(fmt::format("--point {}: no such point; the sweep has points 0 to {} ({} to {})", wanted,
-                              points.size() - 1, points.front().label, points.back().label));
-}
-
 int print_config(const ConfigOptions& options, const CommonOptions& common) {
-  std::vector<engine::Override> overrides;
-  for (const auto& argument : options.overrides) overrides.push_back(engine::parse_override(argument));
-  engine::PluginRegistry registry(engine::PluginRegistry::default_search_path(common.plugin_paths));
-  engine::Pipeline pipeline = engine::load_pipeline(options.file, overrides, registry);
-  if (!options.point.empty()) {
-    const auto points = engine::expand_sweep(pipeline);
-    pipeline = engine::load_point_pipeline(options.file, overrides, find_point(points, options.point), registry);
-  }
+  auto registry = make_registry(common);
+  const auto overrides = parse_overrides(options.overrides);
+  const engine::Pipeline pipeline = options.point.empty()
+                                        ? engine::load_pipeline(options.file, overrides, registry)
+                                        : single_run_pipeline(options.file, overrides, registry, options.point).pipeline;
   if (options.json) {
     std::cout << pipeline.resolved.dump(2) << '\n';
   } else {

@@ -1,5 +1,6 @@
 // `thermo plugins`: a table of every plugin on the search path (kind, name, version, file, and why
 // a library cannot be used); `thermo plugins describe NAME`: one plugin's parameters.
+#include "cli_support.hpp"
 #include "commands.hpp"
 
 #include "registry/plugin_registry.hpp"
@@ -141,7 +142,7 @@ void add_plugins_command(CLI::App& app, CommonOptions& common, Action& action) {
 
   command->callback([&action, &common, options, describe] {
     action = [&common, options, describe]() -> int {
-      PluginRegistry registry(PluginRegistry::default_search_path(common.plugin_paths));
+      auto registry = make_registry(common);
       if (describe->parsed()) return describe_plugin(registry, options->describe_name);
       return list_plugins(registry);
     };

@@ -1,5 +1,6 @@
 // `thermo validate FILE...`: loads each pipeline (overrides none, sweep values included) and
 // reports every error of every file; exit 2 when any file failed.
+#include "cli_support.hpp"
 #include "commands.hpp"
 
 #include "config/load_pipeline.hpp"
@@ -18,7 +19,7 @@ void add_validate_command(CLI::App& app, CommonOptions& common, Action& action) 
   command->add_option("files", *files, "Pipeline files")->required();
   command->callback([&action, &common, files] {
     action = [&common, files]() -> int {
-      engine::PluginRegistry registry(engine::PluginRegistry::default_search_path(common.plugin_paths));
+      auto registry = make_registry(common);
       bool failed = false;
       for (const auto& file : *files) {
         try {
