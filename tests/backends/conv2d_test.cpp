@@ -25,6 +25,15 @@ const ConvCase kCases[] = {
     {{2, 16, 9, 9}, {16, 32, 3, 2, 1}},  // stride 2 with padding
     {{4, 24, 6, 6}, {24, 40, 3, 1, 1}},  // a last partial block of 8 / 16 channels
     {{2, 8, 4, 4}, {8, 16, 3, 1, 1}},    // ConvNet(8) widths
+    // ResNet-18(4) at batch 32, where oneDNN picks other kernels than at small batches
+    {{32, 3, 32, 32}, {3, 4, 3, 1, 1}},
+    {{32, 4, 32, 32}, {4, 8, 3, 2, 1}},
+    {{32, 4, 32, 32}, {4, 8, 1, 2, 0}},
+    {{17, 4, 32, 32}, {4, 8, 1, 2, 0}},  // oneDNN 6035: 1×1 stride-2 backward weights overflowed here
+    {{32, 8, 16, 16}, {8, 8, 3, 1, 1}},
+    {{32, 16, 8, 8}, {16, 32, 3, 2, 1}},
+    {{32, 16, 8, 8}, {16, 16, 3, 1, 1}},
+    {{32, 32, 4, 4}, {32, 32, 3, 1, 1}},
 };
 
 TEST_CASE("conv2d: the float64 reference matches central finite differences") {

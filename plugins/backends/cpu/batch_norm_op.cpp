@@ -1,20 +1,30 @@
-// Batch norm without affine parameters on oneDNN, in the layout of its input. Training uses the
-// batch statistics (oneDNN's variance is the biased one) and updates the running statistics
-// like PyTorch (unbiased variance); a fused ReLU uses oneDNN's fuse_norm_relu and its workspace.
-// Backward reads the src of the last training forward, so src must not be overwritten (no
-// in-place forward) until then.
+// Batch norm without affine parameters, in the layout of its input (batch_norm_kernels.hpp: the
+// statistics in float64, PyTorch's semantics: normalisation with the biased variance and eps
+// inside the square root, running variance updated with the unbiased one). Not oneDNN's: its
+// float32 statistics lose the variance of inputs with a large mean against their spread (2e-4
+// relative on ResNet-18's post-ReLU shortcut inputs). A fused ReLU's mask is recomputed in
+// backward from src and the statistics, bit for bit as the forward computed it. Backward reads
+// the src of the last training forward, so src must not be overwritten (no in-place forward)
+// until then. Layouts that are not channel blocks are converted to plain NCHW (never produced by
+// this backend's ops).
+#include "batch_norm_kernels.hpp"
 #include "cpu_memory.hpp"
 #include "cpu_ops.hpp"
 
 #include <thermo/error.hpp>
 
-#include <optional>
 #include <vector>
 
 namespace thermo::cpu {
 namespace {
 
 using dnnl::memory;
+
+// An input in a layout the kernels read: the tensor's own memory or a plain NCHW copy.
+struct Input {
+  memory data;
+  ChannelBlocks layout;
+};
 
 class CpuBatchNorm final : public BatchNormOp {
  public:
@@ -26,104 +36,82 @@ class CpuBatchNorm final : public BatchNormOp {
   void forward_training(const Tensor& src, Tensor& dst, VectorView running_mean, VectorView running_var) override {
     context_->use_threads();
     check_statistics(running_mean, running_var);
+    check_shape(src.shape());
     const std::int64_t count = src.shape().n * src.shape().h * src.shape().w;
     if (count < 2) {
       throw UserError("batch norm in training mode needs more than one value per channel (got input " +
                       to_string(src.shape()) + "): use a batch size of at least 2");
     }
     const auto& src_storage = storage_of(src);
-    Plan& plan = plan_for(src.shape(), src_storage.desc());
-    auto& dst_storage = prepare_dst(dst, plan.shape, plan.data_desc, *context_);
-    std::unordered_map<int, memory> arguments{{DNNL_ARG_SRC, src_storage.memory()},
-                                              {DNNL_ARG_DST, dst_storage.memory()},
-                                              {DNNL_ARG_MEAN, plan.mean},
-                                              {DNNL_ARG_VARIANCE, plan.variance}};
-    if (plan.workspace) arguments.emplace(DNNL_ARG_WORKSPACE, plan.workspace);
-    context_->execute(plan.training, arguments);
+    const Input input = readable(src_storage.memory(), src.shape(), training_converter_);
+    const auto channels = static_cast<std::size_t>(spec_.channels);
+    std::vector<double> mean(channels), variance(channels);
+    batch_statistics(data_of(input.data), input.layout, context_->threads(), mean, variance);
+    normalisation_ = make_normalisation(mean, variance, spec_.eps, input.layout);
+    auto& dst_storage = prepare_dst(dst, src.shape(), input.data.get_desc(), *context_);
+    normalise(data_of(input.data), dst_storage.data(), input.layout, normalisation_, spec_.fuse_relu,
+              context_->threads());
 
-    const auto* batch_mean = static_cast<const float*>(plan.mean.get_data_handle());
-    const auto* batch_var = static_cast<const float*>(plan.variance.get_data_handle());
-    auto* mean = static_cast<float*>(running_mean.data);
-    auto* var = static_cast<float*>(running_var.data);
+    auto* running_mean_values = static_cast<float*>(running_mean.data);
+    auto* running_var_values = static_cast<float*>(running_var.data);
     const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
     const double keep = 1.0 - spec_.momentum;
-    for (std::int64_t channel = 0; channel < spec_.channels; ++channel) {
-      mean[channel] = static_cast<float>(keep * static_cast<double>(mean[channel]) +
-                                         spec_.momentum * static_cast<double>(batch_mean[channel]));
-      var[channel] = static_cast<float>(keep * static_cast<double>(var[channel]) +
-                                        spec_.momentum * unbias * static_cast<double>(batch_var[channel]));
+    for (std::size_t channel = 0; channel < channels; ++channel) {
+      running_mean_values[channel] =
+          static_cast<float>(keep * static_cast<double>(running_mean_values[channel]) + spec_.momentum * mean[channel]);
+      running_var_values[channel] = static_cast<float>(keep * static_cast<double>(running_var_values[channel]) +
+                                                       spec_.momentum * unbias * variance[channel]);
     }
-    last_training_ = &plan;
+    last_input_ = input;
     last_src_ = src;
+    last_src_desc_ = src_storage.desc();
   }
 
   void forward_inference(const Tensor& src, Tensor& dst, ConstVectorView running_mean,
                          ConstVectorView running_var) override {
     context_->use_threads();
     check_statistics(running_mean, running_var);
-    const auto& src_storage = storage_of(src);
-    Plan& plan = plan_for(src.shape(), src_storage.desc());
-    if (!plan.inference) {
-      auto flags = dnnl::normalization_flags::use_global_stats;
-      if (spec_.fuse_relu) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
-      const dnnl::batch_normalization_forward::desc descriptor(dnnl::prop_kind::forward_inference, plan.data_desc,
-                                                               static_cast<float>(spec_.eps), flags);
-      plan.inference = dnnl::batch_normalization_forward(
-          dnnl::batch_normalization_forward::primitive_desc(descriptor, context_->engine()));
-    }
-    auto& dst_storage = prepare_dst(dst, plan.shape, plan.data_desc, *context_);
-    const memory::desc statistics_desc({spec_.channels}, memory::data_type::f32, memory::format_tag::x);
-    // Inference only reads the statistics.
-    const memory mean(statistics_desc, context_->engine(), const_cast<void*>(running_mean.data));
-    const memory var(statistics_desc, context_->engine(), const_cast<void*>(running_var.data));
-    context_->execute(*plan.inference, {{DNNL_ARG_SRC, src_storage.memory()},
-                                        {DNNL_ARG_DST, dst_storage.memory()},
-                                        {DNNL_ARG_MEAN, mean},
-                                        {DNNL_ARG_VARIANCE, var}});
+    check_shape(src.shape());
+    const Input input = readable(storage_of(src).memory(), src.shape(), inference_converter_);
+    const auto channels = static_cast<std::size_t>(spec_.channels);
+    const auto* mean_values = static_cast<const float*>(running_mean.data);
+    const auto* var_values = static_cast<const float*>(running_var.data);
+    const std::vector<double> mean(mean_values, mean_values + channels);
+    const std::vector<double> variance(var_values, var_values + channels);
+    const auto normalisation = make_normalisation(mean, variance, spec_.eps, input.layout);
+    auto& dst_storage = prepare_dst(dst, src.shape(), input.data.get_desc(), *context_);
+    normalise(data_of(input.data), dst_storage.data(), input.layout, normalisation, spec_.fuse_relu,
+              context_->threads());
   }
 
   void backward(const Tensor& diff_dst, Tensor& diff_src) override {
     context_->use_threads();
-    require(last_training_ != nullptr, "batch norm backward needs a training forward first");
-    Plan& plan = *last_training_;
-    require(diff_dst.shape() == plan.shape, "batch norm backward: diff_dst " + to_string(diff_dst.shape()) +
-                                                " does not match the last forward's " + to_string(plan.shape));
-    const auto& src_storage = storage_of(last_src_);
-    require(src_storage.desc() == plan.data_desc, "batch norm backward: the forward's src was overwritten");
-    if (!plan.backward) {
-      const dnnl::batch_normalization_backward::desc descriptor(dnnl::prop_kind::backward_data, plan.data_desc,
-                                                                plan.data_desc, static_cast<float>(spec_.eps),
-                                                                training_flags());
-      plan.backward = dnnl::batch_normalization_backward(
-          dnnl::batch_normalization_backward::primitive_desc(descriptor, context_->engine(), plan.training_pd));
-    }
-    const auto& diff_dst_memory = plan.diff_dst_converter.to(storage_of(diff_dst).memory(), plan.data_desc, *context_);
-    auto& diff_src_storage = prepare_dst(diff_src, plan.shape, plan.data_desc, *context_);
-    std::unordered_map<int, memory> arguments{{DNNL_ARG_SRC, src_storage.memory()},
-                                              {DNNL_ARG_MEAN, plan.mean},
-                                              {DNNL_ARG_VARIANCE, plan.variance},
-                                              {DNNL_ARG_DIFF_DST, diff_dst_memory},
-                                              {DNNL_ARG_DIFF_SRC, diff_src_storage.memory()}};
-    if (plan.workspace) arguments.emplace(DNNL_ARG_WORKSPACE, plan.workspace);
-    context_->execute(*plan.backward, arguments);
+    require(!last_src_.empty(), "batch norm backward needs a training forward first");
+    require(diff_dst.shape() == last_src_.shape(), "batch norm backward: diff_dst " + to_string(diff_dst.shape()) +
+                                                       " does not match the last forward's " +
+                                                       to_string(last_src_.shape()));
+    require(storage_of(last_src_).desc() == last_src_desc_, "batch norm backward: the forward's src was overwritten");
+    const auto& desc = last_input_.data.get_desc();
+    const auto diff_dst_memory = diff_dst_converter_.to(storage_of(diff_dst).memory(), desc, *context_);
+    auto& diff_src_storage = prepare_dst(diff_src, last_src_.shape(), desc, *context_);
+    normalise_backward(data_of(last_input_.data), data_of(diff_dst_memory), diff_src_storage.data(), last_input_.layout,
+                       normalisation_, spec_.fuse_relu, context_->threads());
   }
 
  private:
-  struct Plan {
-    Shape4 shape;
-    memory::desc data_desc;
-    dnnl::batch_normalization_forward::primitive_desc training_pd;
-    dnnl::batch_normalization_forward training;
-    memory mean;
-    memory variance;   // biased, as oneDNN computes it
-    memory workspace;  // the fused ReLU's mask
-    std::optional<dnnl::batch_normalization_forward> inference;
-    std::optional<dnnl::batch_normalization_backward> backward;
-    LayoutConverter diff_dst_converter;
-  };
+  static float* data_of(const memory& data) { return static_cast<float*>(data.get_data_handle()); }
 
-  [[nodiscard]] dnnl::normalization_flags training_flags() const {
-    return spec_.fuse_relu ? dnnl::normalization_flags::fuse_norm_relu : dnnl::normalization_flags::none;
+  // src itself when the kernels read its layout, else a plain NCHW copy in the converter's
+  // scratch (kept until the converter's next use).
+  Input readable(const memory& src, const Shape4& shape, LayoutConverter& converter) const {
+    if (auto layout = channel_blocks(src.get_desc())) return {src, *layout};
+    const auto plain = converter.to(src, plain_desc(shape), *context_);
+    return {plain, *channel_blocks(plain.get_desc())};
+  }
+
+  void check_shape(const Shape4& shape) const {
+    require(shape.c == spec_.channels && shape.n > 0 && shape.h > 0 && shape.w > 0,
+            "batch norm over " + std::to_string(spec_.channels) + " channels got " + to_string(shape));
   }
 
   void check_statistics(ConstVectorView mean, ConstVectorView var) const {
@@ -132,31 +120,17 @@ class CpuBatchNorm final : public BatchNormOp {
             "batch norm running statistics must be f32 vectors of " + std::to_string(channels) + " elements");
   }
 
-  Plan& plan_for(const Shape4& shape, const memory::desc& data_desc) {
-    for (auto& plan : plans_) {
-      if (plan->shape == shape && plan->data_desc == data_desc) return *plan;
-    }
-    require(shape.c == spec_.channels && shape.n > 0,
-            "batch norm over " + std::to_string(spec_.channels) + " channels got " + to_string(shape));
-    auto plan = std::make_unique<Plan>();
-    plan->shape = shape;
-    plan->data_desc = data_desc;
-    const dnnl::batch_normalization_forward::desc descriptor(dnnl::prop_kind::forward_training, data_desc,
-                                                             static_cast<float>(spec_.eps), training_flags());
-    plan->training_pd = dnnl::batch_normalization_forward::primitive_desc(descriptor, context_->engine());
-    plan->training = dnnl::batch_normalization_forward(plan->training_pd);
-    plan->mean = memory(plan->training_pd.mean_desc(), context_->engine());
-    plan->variance = memory(plan->training_pd.variance_desc(), context_->engine());
-    if (spec_.fuse_relu) plan->workspace = memory(plan->training_pd.workspace_desc(), context_->engine());
-    plans_.push_back(std::move(plan));
-    return *plans_.back();
-  }
-
   ContextPtr context_;
   BatchNormSpec spec_;
-  std::vector<std::unique_ptr<Plan>> plans_;
-  Plan* last_training_ = nullptr;
+  // The last training forward: its src (kept alive and checked), the layout the kernels read it
+  // in, and its normalisation.
   Tensor last_src_;
+  memory::desc last_src_desc_;
+  Input last_input_;
+  Normalisation normalisation_;
+  LayoutConverter training_converter_;
+  LayoutConverter inference_converter_;
+  LayoutConverter diff_dst_converter_;
 };
 
 }  // namespace

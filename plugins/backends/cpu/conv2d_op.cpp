@@ -68,10 +68,11 @@ class CpuConv2d final : public Conv2dOp {
     require(diff_dst.shape() == plan.dst_shape, "conv2d backward_weights: diff_dst " + to_string(diff_dst.shape()) +
                                                     " does not match the output " + to_string(plan.dst_shape));
     if (!plan.backward_weights) {
+      const auto tag = backward_weights_tag(spec_, plan.activation_tag);
       auto make = [&](dnnl::algorithm algorithm, bool allow_empty) {
-        const dnnl::convolution_backward_weights::desc descriptor(
-            algorithm, any_desc(plan.src_shape, plan.activation_tag), any_weights_desc(),
-            any_desc(plan.dst_shape, plan.activation_tag), strides(), paddings(), paddings());
+        const dnnl::convolution_backward_weights::desc descriptor(algorithm, any_desc(plan.src_shape, tag),
+                                                                  any_weights_desc(), any_desc(plan.dst_shape, tag),
+                                                                  strides(), paddings(), paddings());
         return dnnl::convolution_backward_weights::primitive_desc(descriptor, context_->engine(), plan.forward_pd,
                                                                   allow_empty);
       };
@@ -204,6 +205,14 @@ class CpuConv2d final : public Conv2dOp {
   [[nodiscard]] static memory::format_tag activation_tag(const Conv2dSpec& spec) {
     const bool few_channels = spec.out_channels < 16 || (spec.in_channels >= 4 && spec.in_channels < 16);
     return few_channels ? memory::format_tag::nhwc : memory::format_tag::any;
+  }
+  // oneDNN's 1×1 backward-weights kernels for stride > 1 copy src to unit stride in a workspace
+  // that is too small when src is channels-last with fewer channels than their block (16 with
+  // AVX-512, 8 with AVX2): they write past it, corrupting the heap and the gradients (oneDNN issue
+  // 6035; seen on ResNet-18(4)'s shortcuts). Plain NCHW takes their blocked path, which is right.
+  [[nodiscard]] static memory::format_tag backward_weights_tag(const Conv2dSpec& spec, memory::format_tag tag) {
+    const bool strided_pointwise = spec.kernel == 1 && spec.stride > 1 && spec.in_channels < 16;
+    return strided_pointwise ? memory::format_tag::nchw : tag;
   }
   // oneDNN's Winograd F(4×4, 3×3) kernels need 3×3, stride 1 and channels in blocks of 16; they
   // are faster than direct convolution from about 32 input channels on (measured: 1.85x at 64 to

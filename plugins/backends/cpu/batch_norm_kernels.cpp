@@ -1,0 +1,355 @@
+#include "batch_norm_kernels.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+namespace thermo::cpu {
+namespace {
+
+using Index = std::int64_t;
+
+// Below this many elements a second thread costs more than it saves.
+constexpr Index kParallelElements = Index{1} << 15;
+
+int team_size(const ChannelBlocks& layout, int threads) {
+  return layout.runs() * layout.spatial * layout.block >= kParallelElements ? std::max(threads, 1) : 1;
+}
+
+inline float normalised(float x, float high, float low, float inverse) {
+  return ((x - high) - low) * inverse;
+}
+
+// The value kept where a fused ReLU passes (x̂ > 0), else 0: a bitwise select (not a branch,
+// which keeps the loops that mix float and double vectorisable on baseline x86-64).
+template <bool kRelu>
+inline float passed(float value, float normalised_value) {
+  if constexpr (kRelu) {
+    const std::uint32_t keep = normalised_value > 0.0F ? ~std::uint32_t{0} : 0U;
+    return std::bit_cast<float>(std::bit_cast<std::uint32_t>(value) & keep);
+  }
+  return value;
+}
+
+// Calls kernel.template operator()<kBlock, kRelu>() with the layout's block as a compile-time
+// constant for the common blocks (1, 8, 16; kBlock = 0 reads the block at run time).
+template <typename Kernel>
+inline void with_block(Index block, bool relu, const Kernel& kernel) {
+  auto with_relu = [&]<int kBlock>() {
+    if (relu) {
+      kernel.template operator()<kBlock, true>();
+    } else {
+      kernel.template operator()<kBlock, false>();
+    }
+  };
+  switch (block) {
+    case 1:
+      with_relu.template operator()<1>();
+      break;
+    case 8:
+      with_relu.template operator()<8>();
+      break;
+    case 16:
+      with_relu.template operator()<16>();
+      break;
+    default:
+      with_relu.template operator()<0>();
+      break;
+  }
+}
+
+// Per-thread float64 sums of two per-channel quantities, combined in thread order afterwards
+// (deterministic for a given thread count). `accumulate(run, first, sum_a, sum_b)` adds a run's
+// values into sum_a[first..] and sum_b[first..].
+template <typename Accumulate>
+void channel_sums(const ChannelBlocks& layout, int threads, std::vector<double>& sum_a, std::vector<double>& sum_b,
+                  const Accumulate& accumulate) {
+  const Index padded = layout.padded_channels();
+  const int team = team_size(layout, threads);
+  std::vector<double> partial(static_cast<std::size_t>(team) * 2 * static_cast<std::size_t>(padded), 0.0);
+  const Index runs = layout.runs();
+#pragma omp parallel num_threads(team) if (team > 1)
+  {
+    double* a = partial.data() + static_cast<std::ptrdiff_t>(omp_get_thread_num()) * 2 * padded;
+    double* b = a + padded;
+#pragma omp for schedule(static)
+    for (Index run = 0; run < runs; ++run) {
+      const Index first = layout.first_channel(run);
+      accumulate(run, first, a + first, b + first);
+    }
+  }
+  sum_a.assign(static_cast<std::size_t>(padded), 0.0);
+  sum_b.assign(static_cast<std::size_t>(padded), 0.0);
+  for (int thread = 0; thread < team; ++thread) {
+    const double* a = partial.data() + static_cast<std::ptrdiff_t>(thread) * 2 * padded;
+    for (Index c = 0; c < padded; ++c) {
+      sum_a[static_cast<std::size_t>(c)] += a[c];
+      sum_b[static_cast<std::size_t>(c)] += a[padded + c];
+    }
+  }
+}
+
+// Σ (x − shift) and Σ (x − shift)² over one run.
+template <int kBlock>
+void shifted_sums(const float* run, Index spatial, Index runtime_block, const float* shift, double* sum,
+                  double* squares) {
+  if constexpr (kBlock == 1) {
+    const double k = shift[0];
+    double s = 0.0, q = 0.0;
+#pragma omp simd reduction(+ : s, q)
+    for (Index i = 0; i < spatial; ++i) {
+      const double d = static_cast<double>(run[i]) - k;
+      s += d;
+      q += d * d;
+    }
+    sum[0] += s;
+    squares[0] += q;
+  } else if constexpr (kBlock > 1) {
+    double k[kBlock], s[kBlock] = {}, q[kBlock] = {};
+    for (int j = 0; j < kBlock; ++j) k[j] = static_cast<double>(shift[j]);
+    for (Index i = 0; i < spatial; ++i) {
+      const float* x = run + i * kBlock;
+#pragma omp simd
+      for (int j = 0; j < kBlock; ++j) {
+        const double d = static_cast<double>(x[j]) - k[j];
+        s[j] += d;
+        q[j] += d * d;
+      }
+    }
+    for (int j = 0; j < kBlock; ++j) {
+      sum[j] += s[j];
+      squares[j] += q[j];
+    }
+  } else {
+    for (Index i = 0; i < spatial; ++i) {
+      const float* x = run + i * runtime_block;
+      for (Index j = 0; j < runtime_block; ++j) {
+        const double d = static_cast<double>(x[j]) - static_cast<double>(shift[j]);
+        sum[j] += d;
+        squares[j] += d * d;
+      }
+    }
+  }
+}
+
+template <int kBlock, bool kRelu>
+void normalise_run(const float* src, float* dst, Index spatial, Index runtime_block, const float* high,
+                   const float* low, const float* inverse) {
+  const Index block = kBlock > 0 ? kBlock : runtime_block;
+  if constexpr (kBlock == 1) {
+    const float h = high[0], l = low[0], v = inverse[0];
+#pragma omp simd
+    for (Index i = 0; i < spatial; ++i) {
+      const float y = normalised(src[i], h, l, v);
+      dst[i] = passed<kRelu>(y, y);
+    }
+  } else {
+    for (Index i = 0; i < spatial; ++i) {
+      const float* x = src + i * block;
+      float* out = dst + i * block;
+#pragma omp simd
+      for (Index j = 0; j < block; ++j) {
+        const float y = normalised(x[j], high[j], low[j], inverse[j]);
+        out[j] = passed<kRelu>(y, y);
+      }
+    }
+  }
+}
+
+// Σ g and Σ g·x̂ over one run (g = diff_dst, masked by x̂ > 0 with relu).
+template <int kBlock, bool kRelu>
+void gradient_sums(const float* src, const float* diff_dst, Index spatial, Index runtime_block, const float* high,
+                   const float* low, const float* inverse, double* sum, double* weighted) {
+  if constexpr (kBlock == 1) {
+    const float h = high[0], l = low[0], v = inverse[0];
+    double s = 0.0, w = 0.0;
+#pragma omp simd reduction(+ : s, w)
+    for (Index i = 0; i < spatial; ++i) {
+      const float y = normalised(src[i], h, l, v);
+      const float g = passed<kRelu>(diff_dst[i], y);
+      s += static_cast<double>(g);
+      w += static_cast<double>(g) * static_cast<double>(y);
+    }
+    sum[0] += s;
+    weighted[0] += w;
+  } else if constexpr (kBlock > 1) {
+    double s[kBlock] = {}, w[kBlock] = {};
+    for (Index i = 0; i < spatial; ++i) {
+      const float* x = src + i * kBlock;
+      const float* dy = diff_dst + i * kBlock;
+#pragma omp simd
+      for (int j = 0; j < kBlock; ++j) {
+        const float y = normalised(x[j], high[j], low[j], inverse[j]);
+        const float g = passed<kRelu>(dy[j], y);
+        s[j] += static_cast<double>(g);
+        w[j] += static_cast<double>(g) * static_cast<double>(y);
+      }
+    }
+    for (int j = 0; j < kBlock; ++j) {
+      sum[j] += s[j];
+      weighted[j] += w[j];
+    }
+  } else {
+    for (Index i = 0; i < spatial; ++i) {
+      const float* x = src + i * runtime_block;
+      const float* dy = diff_dst + i * runtime_block;
+      for (Index j = 0; j < runtime_block; ++j) {
+        const float y = normalised(x[j], high[j], low[j], inverse[j]);
+        const float g = passed<kRelu>(dy[j], y);
+        sum[j] += static_cast<double>(g);
+        weighted[j] += static_cast<double>(g) * static_cast<double>(y);
+      }
+    }
+  }
+}
+
+// diff_src = inverse_std·g − offset − x̂·slope, per channel.
+template <int kBlock, bool kRelu>
+void gradient_run(const float* src, const float* diff_dst, float* diff_src, Index spatial, Index runtime_block,
+                  const float* high, const float* low, const float* inverse, const float* offset, const float* slope) {
+  if constexpr (kBlock == 1) {
+    const float h = high[0], l = low[0], v = inverse[0], o = offset[0], k = slope[0];
+#pragma omp simd
+    for (Index i = 0; i < spatial; ++i) {
+      const float y = normalised(src[i], h, l, v);
+      const float g = passed<kRelu>(diff_dst[i], y);
+      diff_src[i] = v * g - o - y * k;
+    }
+  } else {
+    const Index block = kBlock > 0 ? kBlock : runtime_block;
+    for (Index i = 0; i < spatial; ++i) {
+      const float* x = src + i * block;
+      const float* dy = diff_dst + i * block;
+      float* out = diff_src + i * block;
+#pragma omp simd
+      for (Index j = 0; j < block; ++j) {
+        const float y = normalised(x[j], high[j], low[j], inverse[j]);
+        const float g = passed<kRelu>(dy[j], y);
+        out[j] = inverse[j] * g - offset[j] - y * slope[j];
+      }
+    }
+  }
+}
+
+// One run (sample, block) of each kernel, compiled for AVX-512, AVX2 and baseline x86-64 and
+// chosen at load time (the plugin is built for baseline x86-64; the float64 sums need wide
+// vectors to keep up with memory). The OpenMP loops over runs stay outside.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define THERMO_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), flatten))
+#else
+#define THERMO_VECTOR_CLONES
+#endif
+
+THERMO_VECTOR_CLONES
+void shifted_sums_of_run(const float* run, Index spatial, Index block, const float* shift, double* sum,
+                         double* squares) {
+  with_block(block, false, [&]<int kBlock, bool>() { shifted_sums<kBlock>(run, spatial, block, shift, sum, squares); });
+}
+
+THERMO_VECTOR_CLONES
+void normalise_one_run(const float* src, float* dst, Index spatial, Index block, const float* high, const float* low,
+                       const float* inverse, bool relu) {
+  with_block(block, relu, [&]<int kBlock, bool kRelu>() {
+    normalise_run<kBlock, kRelu>(src, dst, spatial, block, high, low, inverse);
+  });
+}
+
+THERMO_VECTOR_CLONES
+void gradient_sums_of_run(const float* src, const float* diff_dst, Index spatial, Index block, const float* high,
+                          const float* low, const float* inverse, bool relu, double* sum, double* weighted) {
+  with_block(block, relu, [&]<int kBlock, bool kRelu>() {
+    gradient_sums<kBlock, kRelu>(src, diff_dst, spatial, block, high, low, inverse, sum, weighted);
+  });
+}
+
+THERMO_VECTOR_CLONES
+void gradient_of_run(const float* src, const float* diff_dst, float* diff_src, Index spatial, Index block,
+                     const float* high, const float* low, const float* inverse, const float* offset, const float* slope,
+                     bool relu) {
+  with_block(block, relu, [&]<int kBlock, bool kRelu>() {
+    gradient_run<kBlock, kRelu>(src, diff_dst, diff_src, spatial, block, high, low, inverse, offset, slope);
+  });
+}
+
+}  // namespace
+
+void batch_statistics(const float* src, const ChannelBlocks& layout, int threads, std::span<double> mean,
+                      std::span<double> variance) {
+  // Shift each channel by its first value (sample 0, position 0): the sums then stay small.
+  std::vector<float> shift(static_cast<std::size_t>(layout.padded_channels()), 0.0F);
+  for (Index c = 0; c < layout.channels; ++c) {
+    shift[static_cast<std::size_t>(c)] = src[(c / layout.block) * layout.block_stride + c % layout.block];
+  }
+  std::vector<double> sum, squares;
+  channel_sums(layout, threads, sum, squares, [&](Index run, Index first, double* s, double* q) {
+    shifted_sums_of_run(src + layout.run_offset(run), layout.spatial, layout.block, shift.data() + first, s, q);
+  });
+  const auto count = static_cast<double>(layout.batch * layout.spatial);
+  for (Index c = 0; c < layout.channels; ++c) {
+    const auto at = static_cast<std::size_t>(c);
+    const double offset = sum[at] / count;
+    mean[at] = static_cast<double>(shift[at]) + offset;
+    variance[at] = std::max(squares[at] / count - offset * offset, 0.0);
+  }
+}
+
+Normalisation make_normalisation(std::span<const double> mean, std::span<const double> variance, double eps,
+                                 const ChannelBlocks& layout) {
+  const auto padded = static_cast<std::size_t>(layout.padded_channels());
+  Normalisation result{std::vector<float>(padded, 0.0F), std::vector<float>(padded, 0.0F),
+                       std::vector<float>(padded, 0.0F)};
+  for (std::size_t c = 0; c < static_cast<std::size_t>(layout.channels); ++c) {
+    result.mean_high[c] = static_cast<float>(mean[c]);
+    result.mean_low[c] = static_cast<float>(mean[c] - static_cast<double>(result.mean_high[c]));
+    result.inverse_std[c] = static_cast<float>(1.0 / std::sqrt(variance[c] + eps));
+  }
+  return result;
+}
+
+void normalise(const float* src, float* dst, const ChannelBlocks& layout, const Normalisation& normalisation, bool relu,
+               int threads) {
+  const Index runs = layout.runs();
+  const int team = team_size(layout, threads);
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+  for (Index run = 0; run < runs; ++run) {
+    const Index offset = layout.run_offset(run);
+    const Index first = layout.first_channel(run);
+    normalise_one_run(src + offset, dst + offset, layout.spatial, layout.block, normalisation.mean_high.data() + first,
+                      normalisation.mean_low.data() + first, normalisation.inverse_std.data() + first, relu);
+  }
+}
+
+void normalise_backward(const float* src, const float* diff_dst, float* diff_src, const ChannelBlocks& layout,
+                        const Normalisation& normalisation, bool relu, int threads) {
+  const float* high = normalisation.mean_high.data();
+  const float* low = normalisation.mean_low.data();
+  const float* inverse = normalisation.inverse_std.data();
+  std::vector<double> sum, weighted;
+  channel_sums(layout, threads, sum, weighted, [&](Index run, Index first, double* s, double* w) {
+    const Index offset = layout.run_offset(run);
+    gradient_sums_of_run(src + offset, diff_dst + offset, layout.spatial, layout.block, high + first, low + first,
+                         inverse + first, relu, s, w);
+  });
+  const auto padded = static_cast<std::size_t>(layout.padded_channels());
+  const auto count = static_cast<double>(layout.batch * layout.spatial);
+  std::vector<float> offsets(padded, 0.0F), slopes(padded, 0.0F);
+  for (std::size_t c = 0; c < padded; ++c) {
+    const auto scale = static_cast<double>(inverse[c]);
+    offsets[c] = static_cast<float>(scale * sum[c] / count);
+    slopes[c] = static_cast<float>(scale * weighted[c] / count);
+  }
+  const Index runs = layout.runs();
+  const int team = team_size(layout, threads);
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+  for (Index run = 0; run < runs; ++run) {
+    const Index offset = layout.run_offset(run);
+    const Index first = layout.first_channel(run);
+    gradient_of_run(src + offset, diff_dst + offset, diff_src + offset, layout.spatial, layout.block, high + first,
+                    low + first, inverse + first, offsets.data() + first, slopes.data() + first, relu);
+  }
+}
+
+}  // namespace thermo::cpu

@@ -1,0 +1,41 @@
+#pragma once
+// Batch-norm arithmetic on channel blocks (any layout of channel_blocks.hpp), with OpenMP.
+// Statistics and the backward's per-channel sums accumulate in float64 (shifted by the first
+// value of each channel), so that inputs with a large mean against their spread (post-ReLU
+// activations, channels whose mean is 5 and spread 0.01) keep their variance; oneDNN's float32
+// batch norm loses it. Normalisation subtracts the float64 mean as two float32 parts.
+
+#include "channel_blocks.hpp"
+
+#include <span>
+#include <vector>
+
+namespace thermo::cpu {
+
+// Per channel, padded to the layout's padded_channels() (padding: mean 0, inverse_std 0, so
+// that padded channels come out zero): x̂ = ((x − mean_high) − mean_low) · inverse_std.
+struct Normalisation {
+  std::vector<float> mean_high;
+  std::vector<float> mean_low;
+  std::vector<float> inverse_std;
+};
+
+// The float64 mean and biased variance of every channel (`mean` and `variance` hold
+// layout.channels values).
+void batch_statistics(const float* src, const ChannelBlocks& layout, int threads, std::span<double> mean,
+                      std::span<double> variance);
+
+// inverse_std = 1/sqrt(variance + eps), computed in float64.
+[[nodiscard]] Normalisation make_normalisation(std::span<const double> mean, std::span<const double> variance,
+                                               double eps, const ChannelBlocks& layout);
+
+// dst = x̂, or max(x̂, 0) with relu; dst may be src. Padded channels are written as zero.
+void normalise(const float* src, float* dst, const ChannelBlocks& layout, const Normalisation& normalisation, bool relu,
+               int threads);
+
+// Gradient through the normalisation with the batch statistics of src:
+// diff_src = inverse_std · (g − mean(g) − x̂ · mean(g · x̂)), g = diff_dst (masked by x̂ > 0 with relu).
+void normalise_backward(const float* src, const float* diff_dst, float* diff_src, const ChannelBlocks& layout,
+                        const Normalisation& normalisation, bool relu, int threads);
+
+}  // namespace thermo::cpu

@@ -1,0 +1,51 @@
+#include "channel_blocks.hpp"
+
+namespace thermo::cpu {
+
+std::optional<ChannelBlocks> channel_blocks(const dnnl::memory::desc& desc) {
+  const auto& data = desc.data;
+  if (data.ndims != 4 || data.data_type != dnnl_f32 || data.format_kind != dnnl_blocked || data.offset0 != 0 ||
+      data.extra.flags != 0) {
+    return std::nullopt;
+  }
+  const auto& blocking = data.format_desc.blocking;
+  const auto* dims = data.dims;
+  const auto* strides = blocking.strides;
+  ChannelBlocks layout;
+  layout.batch = dims[0];
+  layout.channels = dims[1];
+  layout.spatial = dims[2] * dims[3];
+  if (data.padded_dims[0] != dims[0] || data.padded_dims[2] != dims[2] || data.padded_dims[3] != dims[3]) {
+    return std::nullopt;
+  }
+  if (blocking.inner_nblks == 0) {
+    if (data.padded_dims[1] != dims[1]) return std::nullopt;
+    if (strides[1] == 1 && dims[1] > 1) {  // channels-last: one block of every channel
+      layout.block = dims[1];
+      layout.blocks = 1;
+      layout.block_stride = 0;
+    } else {  // channels-first: blocks of one channel
+      layout.block = 1;
+      layout.blocks = dims[1];
+      layout.block_stride = strides[1];
+    }
+  } else if (blocking.inner_nblks == 1 && blocking.inner_idxs[0] == 1) {
+    layout.block = blocking.inner_blks[0];
+    if (data.padded_dims[1] % layout.block != 0) return std::nullopt;
+    layout.blocks = data.padded_dims[1] / layout.block;
+    layout.block_stride = strides[1];
+  } else {
+    return std::nullopt;
+  }
+  layout.sample_stride = strides[0];
+  // The spatial positions of a (sample, block) run must be contiguous, `block` floats apart.
+  const bool spatial_contiguous =
+      layout.spatial == 1 || (strides[3] == layout.block && strides[2] == dims[3] * layout.block);
+  const std::int64_t run = layout.spatial * layout.block;
+  const bool runs_apart = (layout.blocks == 1 || layout.block_stride >= run) &&
+                          (layout.batch == 1 || layout.sample_stride >= layout.blocks * run);
+  if (!spatial_contiguous || !runs_apart) return std::nullopt;
+  return layout;
+}
+
+}  // namespace thermo::cpu
