@@ -25,3 +25,20 @@ function(thermo_add_test)
     add_dependencies(${target} ${TEST_DEPENDS})
   endif()
 endfunction()
+
+# thermo_test_needs_plugins(<test name> <plugin targets>...): a test that loads plugin libraries
+# needs them built first. Plugin folders may be configured after the test's folder (or not at
+# all: a backend whose SDK is missing), so the dependencies are added once everything is
+# configured, for the targets that exist.
+function(thermo_test_needs_plugins test_name)
+  # EVAL: the arguments of a deferred call are otherwise expanded when it runs, outside this scope.
+  cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY [[${CMAKE_SOURCE_DIR}]]
+    CALL thermo_add_existing_dependencies test_${test_name} ${ARGN})")
+endfunction()
+function(thermo_add_existing_dependencies target)
+  foreach(dependency IN LISTS ARGN)
+    if(TARGET ${dependency})
+      add_dependencies(${target} ${dependency})
+    endif()
+  endforeach()
+endfunction()

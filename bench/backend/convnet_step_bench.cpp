@@ -6,10 +6,11 @@
 //   backend_convnet_step_bench [--backend cpu] [--threads 2] [--channels 8,64] [--repeats 20]
 //                              [--plugin-dir DIR] [--skip-first-data-gradient] [--winograd]
 // --winograd sets the backend parameter `winograd` (cpu: Winograd kernels for wide 3×3 convolutions).
+#include "bench_backend.hpp"
+
 #include <thermo/plugin.hpp>
 
 #include <fmt/format.h>
-#include <boost/dll/shared_library.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -70,27 +71,6 @@ Options parse(int argc, char** argv) {
     }
   }
   return options;
-}
-
-// Keeps the plugin library loaded for the life of the program.
-std::unique_ptr<Backend> load_backend(const Options& options, boost::dll::shared_library& library) {
-  const auto file = options.plugin_dir / ("libthermo-backend-" + options.backend + ".so");
-  library = boost::dll::shared_library(file, boost::dll::load_mode::rtld_now);
-  const auto& entry = library.get_alias<const thermo::PluginEntry>("thermo_plugin_entry");
-  if (entry.abi_version != thermo::kPluginAbiVersion) throw std::runtime_error(file.string() + ": wrong plugin ABI");
-  const auto& plugin = static_cast<const thermo::BackendPlugin&>(*entry.describe());
-  if (!plugin.unavailable_reason().empty()) throw std::runtime_error("unavailable: " + plugin.unavailable_reason());
-  thermo::Params params;
-  const thermo::ParamSchema schema = plugin.schema();
-  for (const auto& spec : schema.specs()) {
-    if (spec.default_value) params.set(spec.name, *spec.default_value);
-  }
-  params.set("threads", options.threads);
-  if (options.winograd) {
-    if (schema.find("winograd") == nullptr) throw std::runtime_error("backend " + options.backend + " has no winograd");
-    params.set("winograd", true);
-  }
-  return plugin.create(params);
 }
 
 double process_cpu_ms() {
@@ -292,9 +272,9 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
 int main(int argc, char** argv) {
   try {
     const Options options = parse(argc, argv);
-    // Never unloaded: the plugin's thread pools live until the process ends.
-    auto* library = new boost::dll::shared_library();
-    auto backend = load_backend(options, *library);
+    std::map<std::string, thermo::ParamValue> extra;
+    if (options.winograd) extra["winograd"] = thermo::ParamValue{true};
+    auto backend = thermo::bench::load_backend(options.plugin_dir, options.backend, options.threads, extra);
     for (const auto width : options.channels) run(*backend, width, options);
     return 0;
   } catch (const std::exception& error) {

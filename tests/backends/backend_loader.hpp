@@ -1,7 +1,7 @@
 #pragma once
-// How the conformance suite obtains backends: every libthermo-backend-*.so in the folders of
-// THERMO_PLUGIN_PATH, loaded directly with Boost.DLL (a stand-in for the engine's registry).
-// A backend whose machine lacks what it needs (no GPU) is skipped with a message.
+// How the conformance suite obtains backends: every backend plugin on THERMO_PLUGIN_PATH,
+// loaded through the engine's registry as `thermo` loads it. A backend whose machine lacks what
+// it needs (no GPU) is skipped with a message; a plugin that cannot be loaded is a failure.
 
 #include <thermo/backend.hpp>
 
@@ -15,10 +15,10 @@ struct NamedBackend {
   Backend* backend = nullptr;
 };
 
-// The available backends, loaded once; libraries stay loaded until exit.
+// The available backends, created once (all threads of the machine); they live until exit.
 [[nodiscard]] const std::vector<NamedBackend>& backends();
 
-// Why plugin files on the path could not be used (wrong ABI, no entry, create() threw): each
+// Why backend plugins on the path could not be used (wrong ABI, no entry, create() threw): each
 // one is a failure of the suite.
 [[nodiscard]] const std::vector<std::string>& load_errors();
 

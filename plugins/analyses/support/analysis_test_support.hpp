@@ -1,7 +1,6 @@
 #pragma once
-// For the analysis plugins' tests: a plugin's parameters with every default filled in, and a
-// generated sweep directory (manifest.json, runs/<label>/metrics.csv and summary.json) in the
-// layout the engine writes.
+// For the analysis plugins' tests: a generated sweep directory (manifest.json, runs/<label>/metrics.csv and
+// summary.json) in the layout the engine writes.
 
 #include <thermo/experiment.hpp>
 #include <thermo/params.hpp>
@@ -16,20 +15,6 @@
 #include <vector>
 
 namespace thermo::analysis_test {
-
-// The schema's defaults, then `overrides` on top.
-inline Params params_with_defaults(const ParamSchema& schema, const std::map<std::string, ParamValue>& overrides = {}) {
-  Params params;
-  for (const auto& spec : schema.specs()) {
-    if (!spec.default_value) throw std::logic_error("test needs a value for required parameter " + spec.name);
-    params.set(spec.name, *spec.default_value);
-  }
-  for (const auto& [name, value] : overrides) {
-    if (schema.find(name) == nullptr) throw std::logic_error("no parameter " + name);
-    params.set(name, value);
-  }
-  return params;
-}
 
 struct GeneratedRun {
   std::string label;                 // "000-elr0.1"

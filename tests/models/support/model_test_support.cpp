@@ -1,70 +1,34 @@
 #include "model_test_support.hpp"
 
+#include "plugins_for_tests.hpp"
 #include "test_support.hpp"
 
 #include <thermo/plugin.hpp>
-
-#include <boost/dll/shared_library.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <limits>
-#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
 
 namespace thermo::testing {
-namespace {
-std::vector<std::filesystem::path> plugin_dirs() {
-  std::vector<std::filesystem::path> dirs;
-  std::stringstream list(plugin_path());
-  std::string dir;
-  while (std::getline(list, dir, ':')) {
-    if (!dir.empty()) dirs.emplace_back(dir);
-  }
-  return dirs;
-}
-
-// Loaded plugin libraries are never unloaded: objects made by a plugin must not outlive it.
-boost::dll::shared_library& keep_loaded(const std::filesystem::path& file) {
-  static std::mutex mutex;
-  static std::vector<std::unique_ptr<boost::dll::shared_library>> libraries;
-  std::lock_guard lock(mutex);
-  libraries.push_back(std::make_unique<boost::dll::shared_library>(
-      file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local));
-  return *libraries.back();
-}
-}  // namespace
 
 std::unique_ptr<Backend> load_backend(const std::string& name, int threads, std::string* why_not) {
-  const std::string file_name = "libthermo-backend-" + name + ".so";
-  std::filesystem::path file;
-  for (const auto& dir : plugin_dirs()) {
-    if (std::filesystem::exists(dir / file_name)) {
-      file = dir / file_name;
-      break;
-    }
-  }
-  if (file.empty()) {
-    if (why_not != nullptr) *why_not = file_name + " is not in THERMO_PLUGIN_PATH (" + plugin_path() + ")";
+  const auto names = test_registry().names(PluginKind::backend);
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    if (why_not != nullptr)
+      *why_not = "backend plugin " + name + " is not in THERMO_PLUGIN_PATH (" + plugin_path() + ")";
     return nullptr;
   }
-  auto& library = keep_loaded(file);
-  const auto& entry = library.get_alias<const PluginEntry>("thermo_plugin_entry");
-  if (entry.abi_version != kPluginAbiVersion) throw std::runtime_error(file.string() + ": plugin ABI mismatch");
-  const Plugin* plugin = entry.describe();
-  if (plugin->kind() != PluginKind::backend || plugin->name() != name) {
-    throw std::runtime_error(file.string() + " is not the backend " + name);
-  }
-  const auto& backend_plugin = static_cast<const BackendPlugin&>(*plugin);
-  if (const auto reason = backend_plugin.unavailable_reason(); !reason.empty()) {
+  const auto& plugin = load_plugin<BackendPlugin>(PluginKind::backend, name);
+  if (const auto reason = plugin.unavailable_reason(); !reason.empty()) {
     if (why_not != nullptr) *why_not = "backend " + name + " unavailable: " + reason;
     return nullptr;
   }
-  return backend_plugin.create(Params({{"threads", ParamValue{std::int64_t{threads}}}}));
+  return make_backend(name, threads);
 }
 
 void report_skip(const std::string& why) {

@@ -1,6 +1,6 @@
 #pragma once
-// What the model tests share: loading a backend plugin the way the engine does (boost::dll,
-// ABI check, describe()), a random CIFAR-shaped data set, and running the PyTorch reference.
+// What the model tests share: loading a backend plugin through the engine's registry, a random CIFAR-shaped data set,
+// and running the PyTorch reference.
 
 #include <thermo/backend.hpp>
 #include <thermo/dataset.hpp>
@@ -15,10 +15,9 @@
 
 namespace thermo::testing {
 
-// Loads lib<thermo-backend-NAME>.so from THERMO_PLUGIN_PATH and creates the backend with
-// `threads`. Returns nullptr and sets *why_not when the plugin file is absent or unavailable
-// here; a plugin that is present but broken fails the test (throws). The library stays loaded
-// until exit, as the engine keeps it.
+// The backend plugin NAME from THERMO_PLUGIN_PATH, created with `threads`. Returns nullptr and
+// sets *why_not when the plugin file is absent or cannot run here; a plugin that is present but
+// broken fails the test (throws). The library stays loaded until exit, as the engine keeps it.
 std::unique_ptr<Backend> load_backend(const std::string& name, int threads, std::string* why_not);
 
 // Prints "SKIPPED: <why>" (ctest reports the test as skipped through SKIP_REGULAR_EXPRESSION).

@@ -1,6 +1,7 @@
 // The free_energy stage: curves from temperature.csv, their argmins, row selection and errors.
 #include "free_energy.hpp"
 #include "analysis_test_support.hpp"
+#include "plugins_for_tests.hpp"
 #include "test_support.hpp"
 
 #include <thermo/error.hpp>
@@ -17,7 +18,7 @@ namespace {
 using thermo::MetricsTable;
 
 void run_stage(const std::filesystem::path& dir, const std::map<std::string, thermo::ParamValue>& overrides) {
-  const auto params = thermo::analysis_test::params_with_defaults(thermo::free_energy::schema(), overrides);
+  const auto params = thermo::testing::params_with(thermo::free_energy::schema(), overrides);
   thermo::free_energy::FreeEnergyAnalysis analysis(params);
   thermo::AnalysisContext context;  // no experiment: the stage only reads the analysis folder
   context.analysis_dir = dir;

@@ -2,6 +2,7 @@
 // subset size after iteration 2e5, another law before it and at other LRs.
 #include "gradient_phase.hpp"
 #include "analysis_test_support.hpp"
+#include "plugins_for_tests.hpp"
 #include "test_support.hpp"
 
 #include <thermo/error.hpp>
@@ -18,7 +19,7 @@ using thermo::analysis_test::GeneratedRun;
 
 void run_stage(const thermo::Experiment* experiment, const std::filesystem::path& dir,
                const std::map<std::string, thermo::ParamValue>& overrides) {
-  const auto params = thermo::analysis_test::params_with_defaults(thermo::gradient_phase::schema(), overrides);
+  const auto params = thermo::testing::params_with(thermo::gradient_phase::schema(), overrides);
   thermo::gradient_phase::GradientPhaseAnalysis analysis(params);
   thermo::AnalysisContext context;
   context.experiment = experiment;

@@ -2,6 +2,7 @@
 // column union, LR order, and diverged/failed runs skipped and listed.
 #include "stationary.hpp"
 #include "analysis_test_support.hpp"
+#include "plugins_for_tests.hpp"
 #include "test_support.hpp"
 
 #include <thermo/error.hpp>
@@ -26,7 +27,7 @@ MetricsTable metrics(const std::vector<std::string>& columns, const std::vector<
 
 void run_stage(const thermo::Experiment* experiment, const std::filesystem::path& analysis_dir,
                const std::map<std::string, thermo::ParamValue>& overrides) {
-  const auto params = thermo::analysis_test::params_with_defaults(thermo::stationary::schema(), overrides);
+  const auto params = thermo::testing::params_with(thermo::stationary::schema(), overrides);
   thermo::stationary::StationaryAnalysis analysis(params);
   thermo::AnalysisContext context;
   context.experiment = experiment;

@@ -4,6 +4,7 @@
 // its minimum at its own LR.
 #include "analysis_test_support.hpp"
 #include "free_energy.hpp"
+#include "plugins_for_tests.hpp"
 #include "stationary.hpp"
 #include "temperature_analysis.hpp"
 #include "test_support.hpp"
@@ -43,12 +44,11 @@ TEST_CASE("stationary -> temperature -> free_energy on a Gibbs sweep") {
   context.analysis_dir = dir / "analysis";
   std::filesystem::create_directories(context.analysis_dir);
 
-  using thermo::analysis_test::params_with_defaults;
-  thermo::stationary::StationaryAnalysis(params_with_defaults(thermo::stationary::schema())).run(context);
+  thermo::stationary::StationaryAnalysis(thermo::testing::params_with(thermo::stationary::schema())).run(context);
   thermo::temperature::TemperatureAnalysis(
-      params_with_defaults(thermo::temperature::schema(), {{"eps", 0.0}, {"smoothing_width", 1e-6}}))
+      thermo::testing::params_with(thermo::temperature::schema(), {{"eps", 0.0}, {"smoothing_width", 1e-6}}))
       .run(context);
-  thermo::free_energy::FreeEnergyAnalysis(params_with_defaults(thermo::free_energy::schema())).run(context);
+  thermo::free_energy::FreeEnergyAnalysis(thermo::testing::params_with(thermo::free_energy::schema())).run(context);
 
   const auto temperature = thermo::MetricsTable::read_csv(context.analysis_dir / "temperature.csv");
   REQUIRE(temperature.row_count() == 12);  // the diverged 13th run is not there

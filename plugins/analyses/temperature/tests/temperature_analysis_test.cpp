@@ -2,6 +2,7 @@
 // writes temperature.csv and temperature.json; works without an experiment (table mode).
 #include "temperature_analysis.hpp"
 #include "analysis_test_support.hpp"
+#include "plugins_for_tests.hpp"
 #include "reference_tables.hpp"
 #include "test_support.hpp"
 
@@ -23,7 +24,7 @@ std::vector<double> column(const MetricsTable& table, const std::string& name) {
 }
 
 void run_stage(const std::filesystem::path& dir, const std::map<std::string, ParamValue>& overrides) {
-  const auto params = thermo::analysis_test::params_with_defaults(thermo::temperature::schema(), overrides);
+  const auto params = thermo::testing::params_with(thermo::temperature::schema(), overrides);
   thermo::temperature::TemperatureAnalysis analysis(params);
   thermo::AnalysisContext context;
   context.analysis_dir = dir;

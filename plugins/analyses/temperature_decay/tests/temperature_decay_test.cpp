@@ -1,6 +1,7 @@
 // The temperature_decay stage on synthetic series with a known dU/dS.
 #include "temperature_decay.hpp"
 #include "analysis_test_support.hpp"
+#include "plugins_for_tests.hpp"
 #include "test_support.hpp"
 
 #include <thermo/error.hpp>
@@ -15,7 +16,7 @@ using thermo::analysis_test::GeneratedRun;
 
 void run_stage(const thermo::Experiment* experiment, const std::filesystem::path& dir,
                const std::map<std::string, thermo::ParamValue>& overrides) {
-  const auto params = thermo::analysis_test::params_with_defaults(thermo::temperature_decay::schema(), overrides);
+  const auto params = thermo::testing::params_with(thermo::temperature_decay::schema(), overrides);
   thermo::temperature_decay::TemperatureDecayAnalysis analysis(params);
   thermo::AnalysisContext context;
   context.experiment = experiment;

@@ -2,7 +2,8 @@
 // models on the cpu backend: grouping by model (overrides applied), uniform.json, the `uniform`
 // entry added to summary.json, the entropy of the seeded stream and the loss of random weights.
 #include "../uniform_reference.hpp"
-#include "measurement_fixtures.hpp"
+#include "least_squares_model.hpp"
+#include "plugins_for_tests.hpp"
 #include "test_support.hpp"
 
 #include <thermo/error.hpp>
@@ -21,7 +22,7 @@ using thermo::testing::LeastSquaresProblem;
 using thermo::testing::LeastSquaresResources;
 
 thermo::Backend& backend() {
-  static auto instance = thermo::testing::make_cpu_backend();
+  static auto instance = thermo::testing::make_backend("cpu");
   return *instance;
 }
 
@@ -202,7 +203,7 @@ TEST_CASE("uniform_reference: without a data set the loss is null; without an ex
 
 TEST_CASE("uniform_reference plugin: schema") {
   const auto& plugin =
-      static_cast<const thermo::AnalysisPlugin&>(thermo::testing::load_build_plugin("analysis", "uniform_reference"));
+      thermo::testing::load_plugin<thermo::AnalysisPlugin>(thermo::PluginKind::analysis, "uniform_reference");
   const auto schema = plugin.schema();
   REQUIRE(schema.find("method") != nullptr);
   CHECK(schema.find("method")->choices == std::vector<std::string>{"wishart", "direct"});
@@ -211,8 +212,7 @@ TEST_CASE("uniform_reference plugin: schema") {
   CHECK(std::get<std::int64_t>(*schema.find("repeats")->default_value) == 10);
   CHECK(std::get<std::int64_t>(*schema.find("loss_samples")->default_value) == 100);
   CHECK(std::get<std::int64_t>(*schema.find("chunk")->default_value) == 1024);
-  CHECK(plugin.create(thermo::testing::schema_defaults(schema)) != nullptr);
-  CHECK_THROWS_AS(
-      (void)plugin.create(thermo::testing::schema_defaults(schema, {{"ks", std::vector<std::int64_t>{3, 3}}})),
-      thermo::UserError);
+  CHECK(plugin.create(thermo::testing::params_with(schema)) != nullptr);
+  CHECK_THROWS_AS((void)plugin.create(thermo::testing::params_with(schema, {{"ks", std::vector<std::int64_t>{3, 3}}})),
+                  thermo::UserError);
 }

@@ -1,9 +1,8 @@
 // The CIFAR loaders on files written here in the exact binary formats: decoding, channel order,
 // normalisation, fine labels, subsets, and every validation message.
-#include "../../testing/dataset_test_params.hpp"
-#include "../../testing/load_dataset_plugin.hpp"
 #include "../cifar_format.hpp"
 #include "../cifar_plugin.hpp"
+#include "plugins_for_tests.hpp"
 #include "test_support.hpp"
 
 #include <thermo/error.hpp>
@@ -491,7 +490,7 @@ TEST_CASE("CIFAR-100 plugin: official layout of 50000 + 10000 records") {
 TEST_CASE("cifar10 and cifar100 load as plugin libraries; their errors cross the library boundary") {
   const auto folder = thermo::testing::scratch_dir("cifar-plugins");
   for (const std::string name : {"cifar10", "cifar100"}) {
-    const auto& plugin = thermo::testing::load_dataset_plugin(name);
+    const auto& plugin = thermo::testing::load_plugin<thermo::DatasetPlugin>(thermo::PluginKind::dataset, name);
     std::string message;
     try {
       (void)plugin.create(thermo::testing::params_with(plugin.schema(), {{"path", folder.string()}}));

@@ -1,10 +1,9 @@
 // Fashion-MNIST: gzip IDX files written here (decoding, statistics, padding, subsets, every
 // validation message), then Debian's real files when installed.
 #include "../fashion_mnist.hpp"
-#include "../../testing/dataset_test_params.hpp"
-#include "../../testing/load_dataset_plugin.hpp"
 #include "../fashion_mnist_plugin.hpp"
 #include "../idx_file.hpp"
+#include "plugins_for_tests.hpp"
 #include "test_support.hpp"
 
 #include <thermo/error.hpp>
@@ -373,7 +372,8 @@ TEST_CASE("Fashion-MNIST: Debian's files" * doctest::skip(!fs::exists(kDebianFol
 }
 
 TEST_CASE("fashion_mnist: loads as a plugin library; its errors cross the library boundary") {
-  const auto& plugin = thermo::testing::load_dataset_plugin("fashion_mnist");
+  const auto& plugin =
+      thermo::testing::load_plugin<thermo::DatasetPlugin>(thermo::PluginKind::dataset, "fashion_mnist");
   const auto folder = write_small_dataset("fashion-plugin");
   const auto dataset = plugin.create(thermo::testing::params_with(plugin.schema(), {{"path", folder.string()}}));
   CHECK(dataset->split(Split::train).size == kTrainCount);

@@ -1,9 +1,8 @@
 // The toy problem's vectors: the exact presets, normalisation of custom vectors, the data set's
 // shape, and the parameter errors.
 #include "../sphere_points.hpp"
-#include "../../testing/dataset_test_params.hpp"
-#include "../../testing/load_dataset_plugin.hpp"
 #include "../sphere_points_plugin.hpp"
+#include "plugins_for_tests.hpp"
 
 #include <thermo/error.hpp>
 
@@ -126,7 +125,8 @@ TEST_CASE("sphere_points: parameter errors") {
 }
 
 TEST_CASE("sphere_points: loads as a plugin library") {
-  const auto& plugin = thermo::testing::load_dataset_plugin("sphere_points");
+  const auto& plugin =
+      thermo::testing::load_plugin<thermo::DatasetPlugin>(thermo::PluginKind::dataset, "sphere_points");
   const auto dataset = plugin.create(thermo::testing::params_with(plugin.schema(), {{"preset", std::string("up")}}));
   CHECK(dataset->info().dtype == DType::f64);
   CHECK(dataset->split(Split::train).size == 3);

@@ -1,9 +1,8 @@
 // The synthetic data set: shape, determinism per seed, the distribution of values and labels,
 // subsets and the size guard.
 #include "../synthetic.hpp"
-#include "../../testing/dataset_test_params.hpp"
-#include "../../testing/load_dataset_plugin.hpp"
 #include "../synthetic_plugin.hpp"
+#include "plugins_for_tests.hpp"
 
 #include <thermo/error.hpp>
 #include <thermo/rng.hpp>
@@ -154,7 +153,7 @@ TEST_CASE("synthetic: samples_per_label, test switches, the size guard") {
 }
 
 TEST_CASE("synthetic: loads as a plugin library") {
-  const auto& plugin = thermo::testing::load_dataset_plugin("synthetic");
+  const auto& plugin = thermo::testing::load_plugin<thermo::DatasetPlugin>(thermo::PluginKind::dataset, "synthetic");
   const auto params =
       thermo::testing::params_with(plugin.schema(), {{"train_size", std::int64_t{50}}, {"test_size", std::int64_t{5}}});
   const auto loaded = plugin.create(params);

@@ -3,7 +3,8 @@
 // the exhaustive (toy) mode with per-sample norms and the OP SNR identity, the stochastic entropy,
 // the batches it draws, its random stream across a state round trip, and the plugin's schema.
 #include "../gradient_noise_estimator.hpp"
-#include "measurement_fixtures.hpp"
+#include "least_squares_model.hpp"
+#include "plugins_for_tests.hpp"
 
 #include <thermo/error.hpp>
 #include <thermo/gradient_statistics.hpp>
@@ -25,7 +26,7 @@ using thermo::testing::LeastSquaresProblem;
 using thermo::testing::LeastSquaresResources;
 
 thermo::Backend& backend() {
-  static auto instance = thermo::testing::make_cpu_backend();
+  static auto instance = thermo::testing::make_backend("cpu");
   return *instance;
 }
 
@@ -268,7 +269,7 @@ TEST_CASE("gradient_noise: settings a run cannot use are refused") {
 
 TEST_CASE("gradient_noise plugin: schema defaults and its columns") {
   const auto& plugin =
-      static_cast<const thermo::EstimatorPlugin&>(thermo::testing::load_build_plugin("estimator", "gradient_noise"));
+      thermo::testing::load_plugin<thermo::EstimatorPlugin>(thermo::PluginKind::estimator, "gradient_noise");
   const auto schema = plugin.schema();
   REQUIRE(schema.find("batch_size") != nullptr);
   CHECK(schema.find("batch_size")->nullable);
@@ -279,15 +280,15 @@ TEST_CASE("gradient_noise plugin: schema defaults and its columns") {
   LeastSquaresResources resources(backend(), problem, DType::f32, unit_vector(3, 42), 1.0);
   const thermo::TrainSettings train;
   const thermo::EstimatorContext context{backend(), resources.model(), resources.data(), train, 1};
-  const auto estimator = plugin.create(thermo::testing::schema_defaults(schema), context);
+  const auto estimator = plugin.create(thermo::testing::params_with(schema), context);
   const auto columns = estimator->columns();
   REQUIRE(columns.size() == 17);
   CHECK(columns[12] == "stoch_entropy_k50");
   // Exhaustive on 20 samples: more than 16, so no per-sample columns.
   const auto exhaustive = plugin.create(
-      thermo::testing::schema_defaults(schema, {{"exhaustive", true}, {"ks", std::vector<std::int64_t>{}}}), context);
+      thermo::testing::params_with(schema, {{"exhaustive", true}, {"ks", std::vector<std::int64_t>{}}}), context);
   CHECK(exhaustive->columns().size() == 7);
   CHECK_THROWS_AS(
-      (void)plugin.create(thermo::testing::schema_defaults(schema, {{"ks", std::vector<std::int64_t>{2, 2}}}), context),
+      (void)plugin.create(thermo::testing::params_with(schema, {{"ks", std::vector<std::int64_t>{2, 2}}}), context),
       thermo::UserError);
 }

@@ -2,7 +2,8 @@
 // wrap-around, order invariance), its values against the brute-force float64 estimator of the
 // float32 iterates, state round trips, and the plugin's schema.
 #include "../knn_entropy_estimator.hpp"
-#include "measurement_fixtures.hpp"
+#include "least_squares_model.hpp"
+#include "plugins_for_tests.hpp"
 
 #include <thermo/error.hpp>
 #include <thermo/knn_entropy.hpp>
@@ -22,7 +23,7 @@ using thermo::knn_entropy::KnnEntropyEstimator;
 const std::vector<std::int64_t> kKs{1, 2, 3, 4, 10};
 
 thermo::Backend& backend() {
-  static auto instance = thermo::testing::make_cpu_backend();
+  static auto instance = thermo::testing::make_backend("cpu");
   return *instance;
 }
 
@@ -189,7 +190,7 @@ TEST_CASE("knn_entropy: save_state and load_state carry the queue and its positi
 
 TEST_CASE("knn_entropy plugin: schema defaults, duplicate ks refused, one SI parameter refused") {
   const auto& plugin =
-      static_cast<const thermo::EstimatorPlugin&>(thermo::testing::load_build_plugin("estimator", "knn_entropy"));
+      thermo::testing::load_plugin<thermo::EstimatorPlugin>(thermo::PluginKind::estimator, "knn_entropy");
   const auto schema = plugin.schema();
   REQUIRE(schema.find("queue") != nullptr);
   CHECK(std::get<std::int64_t>(*schema.find("queue")->default_value) == 1000);
@@ -199,13 +200,13 @@ TEST_CASE("knn_entropy plugin: schema defaults, duplicate ks refused, one SI par
   thermo::testing::LeastSquaresResources resources(backend(), problem, thermo::DType::f32, {0.6, 0.8}, 1.0);
   const thermo::TrainSettings train;
   const thermo::EstimatorContext context{backend(), resources.model(), resources.data(), train, 1};
-  const auto estimator = plugin.create(thermo::testing::schema_defaults(schema), context);
+  const auto estimator = plugin.create(thermo::testing::params_with(schema), context);
   CHECK(estimator->columns().size() == 10);
   CHECK(estimator->columns()[5] == "entropy_k50");
   CHECK(estimator->history_length() == 1000);
-  CHECK_THROWS_AS((void)plugin.create(
-                      thermo::testing::schema_defaults(schema, {{"ks", std::vector<std::int64_t>{5, 1, 5}}}), context),
-                  thermo::UserError);
+  CHECK_THROWS_AS(
+      (void)plugin.create(thermo::testing::params_with(schema, {{"ks", std::vector<std::int64_t>{5, 1, 5}}}), context),
+      thermo::UserError);
 
   KnnEntropyEstimator line(backend(), {3, kKs});
   auto one = backend().allocate(1, thermo::DType::f32);

@@ -1,10 +1,6 @@
-#include "measurement_fixtures.hpp"
-
-#include "test_support.hpp"
+#include "least_squares_model.hpp"
 
 #include <thermo/state.hpp>
-
-#include <boost/dll/shared_library.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -12,50 +8,6 @@
 #include <stdexcept>
 
 namespace thermo::testing {
-namespace {
-std::filesystem::path find_plugin_file(const std::string& file_name) {
-  std::stringstream folders(plugin_path());
-  std::string folder;
-  while (std::getline(folders, folder, ':')) {
-    if (folder.empty()) continue;
-    const auto candidate = std::filesystem::path(folder) / file_name;
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  throw std::runtime_error(file_name + " is not in THERMO_PLUGIN_PATH ('" + plugin_path() +
-                           "'): build it first (ninja thermo-" + file_name.substr(10, file_name.size() - 13) + ")");
-}
-}  // namespace
-
-const Plugin& load_build_plugin(const std::string& kind, const std::string& name) {
-  static std::vector<boost::dll::shared_library> libraries;  // never unloaded: plugin objects live on
-  const auto file = find_plugin_file("libthermo-" + kind + "-" + name + ".so");
-  boost::dll::shared_library library(file.string(), boost::dll::load_mode::rtld_now);
-  const auto& entry = library.get_alias<const PluginEntry>("thermo_plugin_entry");
-  if (entry.abi_version != kPluginAbiVersion) {
-    throw std::runtime_error(file.string() + ": plugin ABI " + std::to_string(entry.abi_version) + ", host " +
-                             std::to_string(kPluginAbiVersion));
-  }
-  const Plugin* plugin = entry.describe();
-  if (plugin == nullptr || std::string(to_string(plugin->kind())) != kind || plugin->name() != name) {
-    throw std::runtime_error(file.string() + ": not the " + kind + " plugin " + name);
-  }
-  libraries.push_back(std::move(library));
-  return *plugin;
-}
-
-std::unique_ptr<Backend> make_cpu_backend() {
-  const auto& plugin = static_cast<const BackendPlugin&>(load_build_plugin("backend", "cpu"));
-  return plugin.create(schema_defaults(plugin.schema(), {{"threads", std::int64_t{2}}}));
-}
-
-Params schema_defaults(const ParamSchema& schema, const std::map<std::string, ParamValue>& overrides) {
-  Params params;
-  for (const auto& spec : schema.specs()) {
-    if (spec.default_value) params.set(spec.name, *spec.default_value);
-  }
-  for (const auto& [name, value] : overrides) params.set(name, value);
-  return params;
-}
 
 std::vector<double> LeastSquaresProblem::sample_gradient(std::size_t j, const std::vector<double>& w) const {
   double residual = -b[j];

@@ -1,7 +1,6 @@
 #pragma once
-// Fixtures of the measurement plugins' tests (knn_entropy, gradient_noise, uniform_reference):
-// loading the build's plugin libraries (the cpu backend, the plugins under test) and a tiny
-// least-squares model computed on the host, whose per-sample gradients are known in closed form.
+// A tiny least-squares model computed on the host, whose per-sample gradients are known in
+// closed form: the fixture model of the estimator and analysis plugins' tests.
 
 #include <thermo/analysis.hpp>
 #include <thermo/backend.hpp>
@@ -17,16 +16,6 @@
 #include <vector>
 
 namespace thermo::testing {
-
-// The plugin libthermo-<kind>-<name>.so from THERMO_PLUGIN_PATH, loaded once and never unloaded.
-// Checks the entry's ABI version and the described kind and name; throws std::runtime_error.
-const Plugin& load_build_plugin(const std::string& kind, const std::string& name);
-
-// The cpu backend of the build with 2 threads.
-std::unique_ptr<Backend> make_cpu_backend();
-
-// Every parameter of the schema at its default, then `overrides`.
-Params schema_defaults(const ParamSchema& schema, const std::map<std::string, ParamValue>& overrides = {});
 
 // Per-sample loss ℓ_j(w) = ½·(a_j·w − b_j)² on the SI part w (D entries); one more, frozen
 // parameter (a "head") follows it so that SI slicing is exercised. ∇ℓ_j = a_j·(a_j·w − b_j).
