@@ -245,58 +245,113 @@ def training_step(model, optimizer, x, y, loss, radius=1.0):
 # --- the exactness check against thermo ---------------------------------------------------------
 
 def run_check(directory):
-    """Reads what thermo's exactness test wrote to `directory` (config.json, parameters.npy, the
-    data, iterates.npy) and writes the reference's results next to them as ref_*.npy.
+    """Reads what thermo's exactness test wrote to `directory` (config.json, parameters.npy and the
+    data) and writes the reference's results next to them as ref_*.npy.
 
-    Iteration 0 runs as a log step does (train pass in training mode, then test pass). The
-    gradient-descent steps are then taken one by one from thermo's own iterates: the loss is only
-    piecewise smooth (ReLU, max pooling), and float32 rounding puts a unit on the other side of a
-    kink now and then, so two runs that agree to rounding drift apart within a few steps (torch
-    against itself does, from a start perturbed by 1e-7: see --drift), while each step from a
-    common point agrees. The batch-norm running statistics follow the same sequence of
-    training-mode forwards as thermo's."""
+    Iteration 0 runs as a log step does (train pass in training mode with the full gradient, then
+    the test pass in evaluation mode). Then `steps` steps of full-batch projected gradient descent
+    from the same start, the reference's own trajectory: the loss and gradient at each point and
+    the point after each step. The batch-norm running statistics follow the same sequence of
+    training-mode forwards as thermo's, and the final test pass uses them.
+
+    The same again from the start perturbed by a relative `noise` (config, default 1e-7: float32
+    rounding) is written as ref_floor_*.npy: how far the reference follows itself. The loss is only
+    piecewise smooth (ReLU, max pooling), so along a trajectory rounding alone moves the gradients
+    and statistics by this much in any float32 implementation."""
     with open(f"{directory}/config.json") as file:
         config = json.load(file)
     torch.set_num_threads(int(config.get("threads", 1)))
-    x_train = torch.from_numpy(np.load(f"{directory}/train_x.npy"))
-    y_train = torch.from_numpy(np.load(f"{directory}/train_y.npy").astype(np.int64))
-    x_test = torch.from_numpy(np.load(f"{directory}/test_x.npy"))
-    y_test = torch.from_numpy(np.load(f"{directory}/test_y.npy").astype(np.int64))
+    data = {split: (torch.from_numpy(np.load(f"{directory}/{split}_x.npy")),
+                    torch.from_numpy(np.load(f"{directory}/{split}_y.npy").astype(np.int64)))
+            for split in ("train", "test")}
+    start = np.load(f"{directory}/parameters.npy")
+    noise = float(config.get("noise", 1e-7))
+    perturbed = start * (1 + noise * np.random.default_rng(0).standard_normal(start.shape)).astype(np.float32)
+    model = make_model(config["model"], int(config["channels"]), int(config["classes"]), data["train"][0].shape[1])
+    load_flat_parameters(model, start)
+    batches = sorted({min(int(config.get("chunk", 1024)), len(data["train"][0])), len(data["train"][0])})
+    np.save(f"{directory}/ref_kink_margins.npy", np.array(kink_margins(model, data["train"][0], batches)))
+    for prefix, parameters, project in (("ref", start, False), ("ref_floor", perturbed, True)):
+        results = check_trajectory(config, data, parameters, project)
+        for name, value in results.items():
+            np.save(f"{directory}/{prefix}_{name}.npy", value)
+
+
+def kink_margins(model, x, batch_sizes):
+    """How close the start is to a kink of the piecewise smooth loss, in float64 over training-mode
+    passes in batches of each size: the smallest |x̂| of a batch-normalised value (every batch norm
+    here feeds a ReLU), and the smallest gap between the two largest values of a max-pooling window
+    over the standard deviation of the pooling input (windows whose maximum is positive). Below ~1e-6 float32 rounding alone can put a
+    unit on the other side, and a gradient of any float32 implementation moves by ~1e-3."""
+    import copy
+    model = copy.deepcopy(model).double().train()
+    margins = [math.inf, math.inf]
+
+    def batch_norm_hook(module, inputs, output):
+        margins[0] = min(margins[0], output.abs().min().item())
+
+    def pool_hook(module, inputs, output):
+        src = inputs[0]
+        k = module.kernel_size
+        windows = src.unfold(2, k, k).unfold(3, k, k).reshape(*src.shape[:2], -1, k * k)
+        top = windows.topk(2, dim=-1).values
+        live = top[..., 0] > 0  # ties at 0 (after a ReLU) route a gradient that the ReLU zeroes
+        if live.any():
+            margins[1] = min(margins[1], ((top[..., 0] - top[..., 1])[live].min() / src.std()).item())
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.register_forward_hook(batch_norm_hook)
+        elif isinstance(module, torch.nn.MaxPool2d):
+            module.register_forward_hook(pool_hook)
+    with torch.no_grad():
+        for batch in batch_sizes:
+            for start in range(0, len(x), batch):
+                model(x[start:start + batch].double())
+    return margins
+
+
+def check_trajectory(config, data, parameters, project):
+    """Iteration 0 and the full-batch trajectory of run_check from `parameters` (put back on the
+    sphere first when `project`)."""
+    (x_train, y_train), (x_test, y_test) = data["train"], data["test"]
     model = make_model(config["model"], int(config["channels"]), int(config["classes"]), x_train.shape[1])
-    load_flat_parameters(model, np.load(f"{directory}/parameters.npy"))
+    load_flat_parameters(model, parameters)
     loss, chunk, radius = config["loss"], int(config.get("chunk", 1024)), float(config.get("radius", 1.0))
+    if project:
+        fix_si_norm(model, radius)
 
+    results = {}
     metrics, full_gradient = evaluate(model, x_train, y_train, x_test, y_test, loss, chunk)
-    np.save(f"{directory}/ref_initial_metrics.npy",
-            np.array([metrics["train_loss"], metrics["train_acc"], metrics["test_loss"], metrics["test_acc"]]))
-    np.save(f"{directory}/ref_initial_gradient.npy", full_gradient.numpy())
-    np.save(f"{directory}/ref_initial_running_stats.npy", running_statistics(model))
+    results["initial_metrics"] = np.array(
+        [metrics["train_loss"], metrics["train_acc"], metrics["test_loss"], metrics["test_acc"]])
+    results["initial_gradient"] = full_gradient.numpy()
+    results["initial_running_stats"] = running_statistics(model)
 
-    # Full-batch projected gradient descent (the gradient of the mean loss over all n samples),
-    # each step taken from thermo's iterate k.
-    iterates = np.load(f"{directory}/iterates.npy")
+    # Full-batch projected gradient descent (the gradient of the mean loss over all n samples).
     optimizer = make_optimizer(model, float(config["elr"]), radius)
-    losses, gradients, next_points = [], [], []
-    for k in range(int(config["steps"])):
-        load_flat_parameters(model, iterates[k])
+    losses, gradients, points = [], [], []
+    for _ in range(int(config["steps"])):
         losses.append(training_step(model, optimizer, x_train, y_train, loss, radius))
-        gradients.append(si_gradient(model).detach().double().numpy())
-        next_points.append(flat_parameters(model))
-    np.save(f"{directory}/ref_step_losses.npy", np.array(losses))
-    np.save(f"{directory}/ref_step_gradients.npy", np.stack(gradients))
-    np.save(f"{directory}/ref_next_points.npy", np.stack(next_points))
-    np.save(f"{directory}/ref_final_running_stats.npy", running_statistics(model))
-    load_flat_parameters(model, iterates[-1])
+        gradients.append(si_gradient(model).detach().double().numpy())  # at the point before the step
+        points.append(flat_parameters(model))
+    results["step_losses"] = np.array(losses)
+    results["step_gradients"] = np.stack(gradients)
+    results["points"] = np.stack(points)
+    results["final_running_stats"] = running_statistics(model)
     test_loss, test_acc = evaluate_test(model, x_test, y_test, loss, chunk)
-    np.save(f"{directory}/ref_final_test.npy", np.array([test_loss, test_acc]))
+    results["final_test"] = np.array([test_loss, test_acc])
+    return results
 
 
 def run_free_trajectory(directory, steps, noise=0.0, seed=0):
     """The reference's own trajectory from parameters.npy (optionally perturbed by a relative
-    `noise`): shows how fast two nearly equal starts separate. Returns the losses and the final
-    parameters."""
+    `noise`): how fast two nearly equal starts separate, i.e. how closely any float32
+    implementation can follow the reference at this learning rate. Returns the losses and the
+    points after each step."""
     with open(f"{directory}/config.json") as file:
         config = json.load(file)
+    torch.set_num_threads(int(config.get("threads", 1)))
     x_train = torch.from_numpy(np.load(f"{directory}/train_x.npy"))
     y_train = torch.from_numpy(np.load(f"{directory}/train_y.npy").astype(np.int64))
     model = make_model(config["model"], int(config["channels"]), int(config["classes"]), x_train.shape[1])
@@ -306,8 +361,11 @@ def run_free_trajectory(directory, steps, noise=0.0, seed=0):
     radius = float(config.get("radius", 1.0))
     fix_si_norm(model, radius)
     optimizer = make_optimizer(model, float(config["elr"]), radius)
-    losses = [training_step(model, optimizer, x_train, y_train, config["loss"], radius) for _ in range(steps)]
-    return losses, flat_parameters(model)
+    losses, points = [], []
+    for _ in range(steps):
+        losses.append(training_step(model, optimizer, x_train, y_train, config["loss"], radius))
+        points.append(flat_parameters(model))
+    return losses, points
 
 
 # --- timing -------------------------------------------------------------------------------------

@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <numeric>
+#include <sstream>
 
 namespace thermo::testing {
 namespace {
@@ -86,9 +88,90 @@ void write_split(const std::filesystem::path& dir, const std::string& name, cons
   write_npy(dir / (name + "_y.npy"), split.labels, std::vector<std::int64_t>{split.size});
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
+constexpr double kFloorFactor = 4.0;
+constexpr double kKinkMargin = 1e-6;
+
+double max_of(const std::vector<double>& values) {
+  return values.empty() ? 0.0 : *std::max_element(values.begin(), values.end());
+}
+
+std::string list(const std::vector<double>& values) {
+  std::ostringstream text;
+  text.precision(2);
+  text << std::scientific;
+  for (std::size_t i = 0; i < values.size(); ++i) text << (i == 0 ? "" : " ") << values[i];
+  return text.str();
+}
+
+// One run from the common start: iteration 0 and the trajectory, all in float64.
+struct Trajectory {
+  std::vector<double> initial_metrics;  // train loss, train accuracy, test loss, test accuracy
+  std::vector<double> initial_gradient;
+  std::vector<double> initial_stats;
+  std::vector<double> losses;                  // at w_k, k = 0..steps-1
+  std::vector<std::vector<double>> gradients;  // at w_k
+  std::vector<std::vector<double>> points;     // w_k+1
+  std::vector<double> final_stats;
+  double final_test_loss = 0.0;
+};
+
+// What run_reference.py --check wrote with this prefix ("ref" or "ref_floor").
+Trajectory read_reference(const std::filesystem::path& dir, const std::string& prefix, std::size_t steps,
+                          std::size_t scale_invariant, std::size_t count) {
+  const auto read = [&](const std::string& name) { return read_npy(dir / (prefix + "_" + name + ".npy")).to_f64(); };
+  const auto rows = [&](const std::vector<double>& values, std::size_t width) {
+    REQUIRE(values.size() == steps * width);
+    std::vector<std::vector<double>> split;
+    for (std::size_t k = 0; k < steps; ++k) {
+      split.emplace_back(values.begin() + static_cast<std::ptrdiff_t>(k * width),
+                         values.begin() + static_cast<std::ptrdiff_t>((k + 1) * width));
+    }
+    return split;
+  };
+  Trajectory trajectory;
+  trajectory.initial_metrics = read("initial_metrics");
+  trajectory.initial_gradient = read("initial_gradient");
+  trajectory.initial_stats = read("initial_running_stats");
+  trajectory.losses = read("step_losses");
+  REQUIRE(trajectory.losses.size() == steps);
+  trajectory.gradients = rows(read("step_gradients"), scale_invariant);
+  trajectory.points = rows(read("points"), count);
+  trajectory.final_stats = read("final_running_stats");
+  trajectory.final_test_loss = read("final_test")[0];
+  return trajectory;
+}
+
+// Relative errors of `run` against `reference`.
+struct Errors {
+  double train_loss = 0.0, test_loss = 0.0, gradient = 0.0, initial_stats = 0.0;
+  std::vector<double> losses, gradients, points;
+  double final_stats = 0.0, final_test_loss = 0.0;
+};
+
+Errors errors_between(const Trajectory& run, const Trajectory& reference) {
+  Errors errors;
+  errors.train_loss = relative_difference(run.initial_metrics[0], reference.initial_metrics[0]);
+  errors.test_loss = relative_difference(run.initial_metrics[2], reference.initial_metrics[2]);
+  errors.gradient = relative_difference(run.initial_gradient, reference.initial_gradient);
+  errors.initial_stats = relative_difference(run.initial_stats, reference.initial_stats);
+  for (std::size_t k = 0; k < reference.losses.size(); ++k) {
+    errors.losses.push_back(relative_difference(run.losses[k], reference.losses[k]));
+    errors.gradients.push_back(relative_difference(run.gradients[k], reference.gradients[k]));
+    errors.points.push_back(relative_difference(run.points[k], reference.points[k]));
+  }
+  errors.final_stats = relative_difference(run.final_stats, reference.final_stats);
+  errors.final_test_loss = relative_difference(run.final_test_loss, reference.final_test_loss);
+  return errors;
+}
+
+double distance(const std::vector<double>& a, const std::vector<double>& b) {
+  double squared = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) squared += (a[i] - b[i]) * (a[i] - b[i]);
+  return std::sqrt(squared);
+}
+
+std::vector<double> to_doubles(const std::vector<float>& values) {
+  return {values.begin(), values.end()};
 }
 
 }  // namespace
@@ -105,7 +188,7 @@ void check_against_reference(const ExactnessCase& test_case, const ModelFactory&
   const auto scale_invariant = model.parameters().slice(0, si);
   project_to_sphere(backend, scale_invariant);  // what the optimizer's initialize() does (p = 1)
 
-  const auto dir = scratch_dir("convnet-torch");
+  const auto dir = scratch_dir(test_case.model + "-torch");
   const auto initial = download_floats(backend, model.parameters());
   const auto count = static_cast<std::int64_t>(initial.size());
   write_npy(dir / "parameters.npy", initial, std::vector<std::int64_t>{count});
@@ -122,27 +205,30 @@ void check_against_reference(const ExactnessCase& test_case, const ModelFactory&
                               {"threads", 2}};
   write_file(dir / "config.json", config.dump(2));
 
-  // thermo: iteration 0 (train pass, then test pass), then full-batch projected GD.
+  // thermo: iteration 0 (train pass, then test pass), then full-batch projected GD from the same
+  // start (the `epochs` sampler with batch_size = training-set size: every sample, in order).
+  Trajectory thermo_run;
+  const auto initial_point = to_doubles(initial);
   const auto start = full_pass(model, backend, Split::train, train_size, test_case.chunk);
   const auto start_test = full_pass(model, backend, Split::test, test_size, test_case.chunk);
-  const auto start_stats = running_statistics(model);
-  std::vector<std::int32_t> all(train_size);
+  thermo_run.initial_metrics = {start.loss, start.accuracy, start_test.loss, start_test.accuracy};
+  thermo_run.initial_gradient = start.gradient;
+  thermo_run.initial_stats = to_doubles(running_statistics(model));
+  std::vector<std::int32_t> all(static_cast<std::size_t>(train_size));
   std::iota(all.begin(), all.end(), 0);
-  std::vector<double> losses;
-  std::vector<std::vector<float>> gradients;
-  std::vector<float> iterates = initial;
+  double travelled = 0.0;
   for (int step = 0; step < test_case.steps; ++step) {
     const auto value = model.evaluate_batch({Split::train, all}, Mode::training, true);
-    losses.push_back(value.sum / static_cast<double>(value.count));
-    gradients.push_back(download_floats(backend, model.gradients().slice(0, si)));
+    thermo_run.losses.push_back(value.sum / static_cast<double>(value.count));
+    thermo_run.gradients.push_back(to_doubles(download_floats(backend, model.gradients().slice(0, si))));
     backend.axpy(-test_case.elr, model.gradients().slice(0, si), scale_invariant);
     project_to_sphere(backend, scale_invariant);
-    const auto point = download_floats(backend, model.parameters());
-    iterates.insert(iterates.end(), point.begin(), point.end());
+    thermo_run.points.push_back(to_doubles(download_floats(backend, model.parameters())));
+    travelled +=
+        distance(thermo_run.points.back(), step == 0 ? initial_point : thermo_run.points[thermo_run.points.size() - 2]);
   }
-  write_npy(dir / "iterates.npy", iterates, std::vector<std::int64_t>{test_case.steps + 1, count});
-  const auto final_stats = running_statistics(model);
-  const auto final_test = full_pass(model, backend, Split::test, test_size, test_case.chunk);
+  thermo_run.final_stats = to_doubles(running_statistics(model));
+  thermo_run.final_test_loss = full_pass(model, backend, Split::test, test_size, test_case.chunk).loss;
 
   const auto result = run_command(python + " '" + (source_dir() / "bench/reference/run_reference.py").string() +
                                   "' --check '" + dir.string() + "'");
@@ -150,71 +236,67 @@ void check_against_reference(const ExactnessCase& test_case, const ModelFactory&
   INFO(output);
   REQUIRE(result.exit_code == 0);
 
-  const auto metrics = read_npy(dir / "ref_initial_metrics.npy").to_f64();
-  const auto gradient = read_npy(dir / "ref_initial_gradient.npy").to_f64();
-  const auto ref_start_stats = read_npy(dir / "ref_initial_running_stats.npy").to_f64();
-  const auto ref_losses = read_npy(dir / "ref_step_losses.npy").to_f64();
-  const auto ref_next = read_npy(dir / "ref_next_points.npy").to_f64();
-  const auto ref_gradients = read_npy(dir / "ref_step_gradients.npy").to_f64();
-  const auto ref_final_stats = read_npy(dir / "ref_final_running_stats.npy").to_f64();
-  const auto ref_final_test = read_npy(dir / "ref_final_test.npy").to_f64();
-  REQUIRE(ref_losses.size() == losses.size());
-  REQUIRE(ref_next.size() == static_cast<std::size_t>(test_case.steps * count));
+  const auto steps = static_cast<std::size_t>(test_case.steps);
+  const auto reference = read_reference(dir, "ref", steps, si, initial.size());
+  const auto floor_run = read_reference(dir, "ref_floor", steps, si, initial.size());
+  const auto margins = read_npy(dir / "ref_kink_margins.npy").to_f64();
+  REQUIRE(margins.size() == 2);
+  const Errors errors = errors_between(thermo_run, reference);
+  const Errors floor = errors_between(floor_run, reference);
 
-  double loss_error =
-      std::max({relative_difference(start.loss, metrics[0]), relative_difference(start_test.loss, metrics[2]),
-                relative_difference(final_test.loss, ref_final_test[0])});
-  for (std::size_t i = 0; i < losses.size(); ++i)
-    loss_error = std::max(loss_error, relative_difference(losses[i], ref_losses[i]));
-  const double gradient_error = relative_difference(start.gradient, gradient);
-  std::vector<double> gradient_errors{gradient_error};
-  for (int k = 0; k < test_case.steps; ++k) {
-    const std::span<const double> reference(ref_gradients.data() + static_cast<std::size_t>(k) * si, si);
-    gradient_errors.push_back(relative_difference(gradients[static_cast<std::size_t>(k)], reference));
-  }
-  // Each step from thermo's iterate k: the point reached, and the step itself (w_k+1 − w_k).
-  std::vector<double> point_errors, step_errors;
-  double travelled = 0.0;
-  const auto size = static_cast<std::size_t>(count);
-  for (int k = 0; k < test_case.steps; ++k) {
-    const auto offset = static_cast<std::size_t>(k) * size;
-    const std::span<const float> from(iterates.data() + offset, size), to(iterates.data() + offset + size, size);
-    const std::span<const double> reference(ref_next.data() + offset, size);
-    std::vector<double> step(size), ref_step(size);
-    for (std::size_t i = 0; i < size; ++i) {
-      step[i] = static_cast<double>(to[i]) - static_cast<double>(from[i]);
-      ref_step[i] = reference[i] - static_cast<double>(from[i]);
-    }
-    point_errors.push_back(relative_difference(to, reference));
-    step_errors.push_back(relative_difference(step, ref_step));
-    travelled += std::sqrt(std::inner_product(step.begin(), step.end(), step.begin(), 0.0));
-  }
-  const std::span<const float> last(iterates.data() + static_cast<std::size_t>(test_case.steps) * size, size);
-  const double final_error =
-      relative_difference(last, std::span<const double>(ref_next.data() + ref_next.size() - size, size));
-  const double stats_error =
-      std::max(relative_difference(start_stats, ref_start_stats), relative_difference(final_stats, ref_final_stats));
-  std::cout << test_case.model << " c=" << test_case.channels << " " << to_string(test_case.loss) << ", chunks of "
-            << test_case.chunk << ", elr " << test_case.elr << ": train loss " << start.loss << " -> " << losses.back()
-            << " over " << test_case.steps << " steps (path length " << travelled << "); relative errors: losses (max) "
-            << loss_error << ", running statistics (max) " << stats_error << ", full gradient at iteration 0 "
-            << gradient_error << ", full gradients (median " << median(gradient_errors) << ", max "
-            << *std::max_element(gradient_errors.begin(), gradient_errors.end()) << "), points after a step (median "
-            << median(point_errors) << ", max " << *std::max_element(point_errors.begin(), point_errors.end())
-            << "), final parameters " << final_error << ", step vectors (median " << median(step_errors) << ")"
+  std::cout << test_case.model << " c=" << test_case.channels << " " << to_string(test_case.loss)
+            << ", n=" << train_size << ", chunks of " << test_case.chunk << ", elr " << test_case.elr << ": train loss "
+            << start.loss << " -> " << thermo_run.losses.back() << " over " << test_case.steps << " steps (path length "
+            << travelled << ").\n  relative errors at iteration 0: train loss " << errors.train_loss << ", test loss "
+            << errors.test_loss << ", full gradient " << errors.gradient << ", running statistics "
+            << errors.initial_stats << "\n  after the steps: running statistics " << errors.final_stats
+            << " (reference against itself " << floor.final_stats << "), test loss " << errors.final_test_loss
+            << "\n  along the trajectory (thermo | the reference from a start perturbed by 1e-7):\n    losses:    "
+            << list(errors.losses) << "\n             | " << list(floor.losses)
+            << "\n    points:    " << list(errors.points) << "\n             | " << list(floor.points)
+            << "\n    gradients: " << list(errors.gradients) << "\n             | " << list(floor.gradients)
             << std::endl;
-  CHECK(loss_error <= 1e-4);
-  CHECK(stats_error <= 1e-4);
-  CHECK(median(gradient_errors) <= 1e-4);
-  CHECK(*std::max_element(gradient_errors.begin(), gradient_errors.end()) <= 1e-2);
-  CHECK(median(point_errors) <= 1e-5);
-  CHECK(*std::max_element(point_errors.begin(), point_errors.end()) <= 1e-3);
-  CHECK(final_error <= 1e-3);
-  CHECK(median(step_errors) <= 1e-4);
-  CHECK(std::abs(start.accuracy - metrics[1]) <= 1.0 / train_size);
-  CHECK(std::abs(start_test.accuracy - metrics[3]) <= 1.0 / test_size);
-  CHECK(travelled > 0.1);  // the steps moved the point: the comparison is not of the start
-  std::filesystem::remove_all(dir);
+  std::cout << "  the start's distance to a kink (float64): batch-norm outputs " << margins[0] << ", max-pooling gaps "
+            << margins[1] << std::endl;
+  // A start within float32 rounding of a ReLU or max-pool kink can put one unit on the other side
+  // in any float32 implementation and move the gradient by ~1e-3; the cases use data seeds where
+  // that does not happen, and a failure says whether it might have.
+  INFO("the start's smallest distance to a kink is "
+       << std::min(margins[0], margins[1])
+       << (std::min(margins[0], margins[1]) < kKinkMargin ? ": within float32 rounding, try another data_seed"
+                                                          : ": clear of float32 rounding"));
+  constexpr double kTolerance = 1e-4;  // the criterion
+  CHECK(errors.train_loss <= kTolerance);
+  CHECK(errors.test_loss <= kTolerance);
+  CHECK(errors.gradient <= kTolerance);
+  CHECK(errors.initial_stats <= kTolerance);
+  // Along the trajectory: within 1e-4 or, where float32 rounding alone moves the reference further
+  // from itself (a ReLU or max-pool unit crossing its kink), within a few times that.
+  const auto within = [&](double error, double reference_spread) {
+    return error <= std::max(kTolerance, kFloorFactor * reference_spread);
+  };
+  CHECK(within(max_of(errors.losses), max_of(floor.losses)));
+  CHECK(within(max_of(errors.points), max_of(floor.points)));
+  CHECK(within(max_of(errors.gradients), max_of(floor.gradients)));
+  CHECK(within(errors.final_stats, floor.final_stats));
+  CHECK(within(errors.final_test_loss, floor.final_test_loss));
+  CHECK(std::abs(thermo_run.initial_metrics[1] - reference.initial_metrics[1]) <=
+        1.0 / static_cast<double>(train_size));
+  CHECK(std::abs(thermo_run.initial_metrics[3] - reference.initial_metrics[3]) <= 1.0 / static_cast<double>(test_size));
+  // The steps moved the point and the loss far beyond the tolerance: the comparison is not of the start.
+  CHECK(travelled >= 100 * kTolerance);
+  CHECK(relative_difference(thermo_run.losses.back(), start.loss) >= 100 * kTolerance);
+  if (std::getenv("THERMO_KEEP_EXACTNESS_DIR") != nullptr) {
+    std::vector<double> gradients;
+    for (const auto& gradient : thermo_run.gradients)
+      gradients.insert(gradients.end(), gradient.begin(), gradient.end());
+    write_npy(dir / "thermo_step_gradients.npy", gradients,
+              std::vector<std::int64_t>{test_case.steps, static_cast<std::int64_t>(si)});
+    std::cout << "  inputs, reference results and thermo's gradients (thermo_step_gradients.npy) kept in "
+              << dir.string() << std::endl;
+  } else {
+    std::filesystem::remove_all(dir);
+  }
 }
 
 }  // namespace thermo::testing

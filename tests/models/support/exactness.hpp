@@ -1,14 +1,14 @@
 #pragma once
-// Exactness of a model against the PyTorch reference (bench/reference, Debian's torch): the same initial
-// parameters and data give the same train loss, full gradient and test loss at iteration 0, the
-// same losses, gradients and points along 20 steps of full-batch projected gradient descent and
-// the same batch-norm running statistics (relative errors <= 1e-4). Each step is taken from
-// thermo's own iterate (see run_check in bench/reference/thermo_reference.py for why).
-//
-// Gradients are compared by their median over the 21 full gradients: float32 rounding (oneDNN's
-// or PyTorch's) now and then leaves one of the ~10^6 ReLU / max-pool units on the other side of
-// its kink, which moves that gradient by ~1e-3 (measured: about one gradient in four for c=4,
-// n=128; the losses, being continuous, do not move). A real error would move every gradient.
+// Exactness of a model against the PyTorch reference (bench/reference, Debian's torch): the same
+// initial parameters and data give the same train loss, full gradient, test loss and running
+// statistics at iteration 0 (relative error <= 1e-4; vectors: norm of the difference over norm of
+// the reference), and the same trajectory of `steps` steps of full-batch projected gradient
+// descent (losses, gradients and points along it, running statistics and test loss after it):
+// within 1e-4 or within 4× how far the reference strays from itself when its start is perturbed
+// by 1e-7, whichever is larger. The loss is piecewise smooth (ReLU, max pooling): at large steps
+// float32 rounding alone makes any two implementations part (a unit crosses its kink), so the
+// cases use learning rates where the reference's own spread stays below 1e-4 and the criterion
+// is 1e-4. THERMO_KEEP_EXACTNESS_DIR=1 keeps the inputs for `run_reference.py --drift DIR`.
 
 #include <thermo/backend.hpp>
 #include <thermo/layers/graph_model.hpp>
