@@ -39,7 +39,8 @@ struct ConstVectorView {
 
   ConstVectorView() = default;
   ConstVectorView(const void* data_, std::size_t size_, DType dtype_) : data(data_), size(size_), dtype(dtype_) {}
-  ConstVectorView(VectorView view) : data(view.data), size(view.size), dtype(view.dtype) {}  // NOLINT(google-explicit-constructor)
+  ConstVectorView(VectorView view)
+      : data(view.data), size(view.size), dtype(view.dtype) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] ConstVectorView slice(std::size_t offset, std::size_t count) const {
     return {static_cast<const char*>(data) + offset * dtype_size(dtype), count, dtype};
@@ -87,6 +88,9 @@ class Tensor {
   [[nodiscard]] const Shape4& shape() const { return shape_; }
   [[nodiscard]] bool empty() const { return storage_ == nullptr; }
   [[nodiscard]] TensorStorage* storage() const { return storage_.get(); }
+  // The same storage seen with another shape: for the backend that writes it (an op writing a
+  // tensor of another batch size reuses its memory when it is large enough).
+  [[nodiscard]] Tensor with_shape(const Shape4& shape) const { return {shape, storage_}; }
 
  private:
   Shape4 shape_;

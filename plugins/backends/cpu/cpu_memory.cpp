@@ -49,13 +49,14 @@ CpuTensorStorage& storage_of(const Tensor& tensor) {
 CpuTensorStorage& prepare_dst(Tensor& dst, const Shape4& shape, const dnnl::memory::desc& desc,
                               const CpuContext& context) {
   auto* storage = dst.empty() ? nullptr : dynamic_cast<CpuTensorStorage*>(dst.storage());
-  if (storage == nullptr || dst.shape() != shape) {
+  if (storage == nullptr) {
     auto fresh = std::make_shared<CpuTensorStorage>(desc, context.engine());
     storage = fresh.get();
     dst = Tensor(shape, std::move(fresh));
     return *storage;
   }
   storage->set_layout(desc, context.engine());
+  if (dst.shape() != shape) dst = dst.with_shape(shape);
   return *storage;
 }
 

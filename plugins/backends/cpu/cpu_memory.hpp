@@ -72,8 +72,10 @@ class CpuTensorStorage final : public TensorStorage {
 // The cpu storage of a tensor; throws when the tensor is empty or was made by another backend.
 [[nodiscard]] CpuTensorStorage& storage_of(const Tensor& tensor);
 
-// Makes dst a tensor of `shape` laid out as `desc`, reusing its storage when it has that shape
-// (new storage when dst is empty or of another shape). Returns the storage to write into.
+// Makes dst a tensor of `shape` laid out as `desc`, reusing its storage (its buffer when large
+// enough: a tensor written at several batch sizes holds the memory of the largest); new storage
+// when dst is empty. Other handles to that storage see the new layout. Returns the storage to
+// write into.
 CpuTensorStorage& prepare_dst(Tensor& dst, const Shape4& shape, const dnnl::memory::desc& desc,
                               const CpuContext& context);
 

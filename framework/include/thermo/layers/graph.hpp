@@ -5,8 +5,10 @@
 // diffs nobody needs (the input image, branches without trainable parameters). A batch norm whose
 // only consumer is a ReLU applies the ReLU itself (BatchNormSpec::fuse_relu).
 //
-// The graph owns the activations and diffs: one tensor per node and batch size, kept for the few
-// most recent batch sizes (training batches, evaluation chunks, a last partial chunk).
+// The graph owns the activations and diffs: one tensor per node for every batch size (training
+// batches, evaluation chunks, a last partial chunk). An op writing a tensor at another batch size
+// reuses its memory (Backend contract), so a model holds the activations of its largest batch
+// once, not once per batch size.
 
 #include <thermo/backend.hpp>
 #include <thermo/layers/layer.hpp>
@@ -15,8 +17,6 @@
 #include <boost/config.hpp>
 
 #include <cstdint>
-#include <list>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,9 +51,6 @@ class BOOST_SYMBOL_VISIBLE Graph {
   [[nodiscard]] Layer* layer(NodeId node) const { return nodes_.at(node).layer.get(); }
   [[nodiscard]] Shape4 output_shape(std::int64_t batch) const;
 
-  // Keep tensors for at most this many batch sizes (default 4); the least recently used go first.
-  void set_max_batch_sizes(std::size_t count);
-
   // The tensor the batch is gathered into before forward(batch, ...).
   [[nodiscard]] Tensor& input_tensor(std::int64_t batch);
   // Runs every node on input_tensor(batch); returns the output node's activation.
@@ -73,7 +70,7 @@ class BOOST_SYMBOL_VISIBLE Graph {
     Shape4 sample_shape;      // n = 1
     bool needs_diff = false;  // a trainable parameter lies upstream (node included)
   };
-  // The tensors of one batch size: outputs made up front, diffs on first use.
+  // The tensors of every node: outputs made at the first batch, diffs on first use.
   struct Slot {
     std::vector<Tensor> outputs;
     std::vector<Tensor> diffs;
@@ -91,9 +88,7 @@ class BOOST_SYMBOL_VISIBLE Graph {
   NodeId output_ = 0;
   bool built_ = false;
 
-  std::map<std::int64_t, Slot> slots_;
-  std::list<std::int64_t> recent_batches_;  // most recent first
-  std::size_t max_batch_sizes_ = 4;
+  Slot slot_;
 
   // The last forward pass, and the diffs of the backward in progress.
   std::int64_t last_batch_ = 0;

@@ -112,33 +112,19 @@ Shape4 Graph::output_shape(std::int64_t batch) const {
   return nodes_[output_].sample_shape.with_batch(batch);
 }
 
-void Graph::set_max_batch_sizes(std::size_t count) {
-  max_batch_sizes_ = std::max<std::size_t>(count, 1);
-}
-
 Graph::Slot& Graph::slot(std::int64_t batch) {
   require_built();
   if (batch < 1) throw std::invalid_argument("Graph: the batch must hold at least one sample");
-  recent_batches_.remove(batch);
-  recent_batches_.push_front(batch);
-  auto found = slots_.find(batch);
-  if (found != slots_.end()) return found->second;
-
-  while (recent_batches_.size() > max_batch_sizes_) {
-    const auto evicted = recent_batches_.back();
-    recent_batches_.pop_back();
-    slots_.erase(evicted);
-    if (evicted == last_batch_) last_kept_for_backward_ = false;
+  if (slot_.outputs.empty()) {
+    slot_.outputs.resize(nodes_.size());
+    slot_.diffs.resize(nodes_.size());
+    slot_.scratch.resize(nodes_.size());
+    for (NodeId id = 0; id < nodes_.size(); ++id) {
+      if (id != input() && nodes_[id].layer->is_identity()) continue;
+      slot_.outputs[id] = backend_->create_tensor(nodes_[id].sample_shape.with_batch(batch));
+    }
   }
-  Slot fresh;
-  fresh.outputs.resize(nodes_.size());
-  fresh.diffs.resize(nodes_.size());
-  fresh.scratch.resize(nodes_.size());
-  for (NodeId id = 0; id < nodes_.size(); ++id) {
-    if (id != input() && nodes_[id].layer->is_identity()) continue;
-    fresh.outputs[id] = backend_->create_tensor(nodes_[id].sample_shape.with_batch(batch));
-  }
-  return slots_.emplace(batch, std::move(fresh)).first->second;
+  return slot_;
 }
 
 Tensor& Graph::own_diff(Slot& slot, NodeId node, std::int64_t batch) {
