@@ -12,8 +12,8 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string in_dir(const fs::path& dir, const std::string& arguments) {
-  return "cd '" + dir.string() + "' && THERMO_PLUGIN_PATH='" + plugin_path() + "' '" + thermo_binary().string() +
-         "' " + arguments;
+  return "cd '" + dir.string() + "' && THERMO_PLUGIN_PATH='" + plugin_path() + "' '" + thermo_binary().string() + "' " +
+         arguments;
 }
 }  // namespace
 
@@ -30,7 +30,8 @@ TEST_CASE("a run directory is never silently overwritten") {
     REQUIRE(run_command(in_dir(dir, "-q run p.yaml --out out")).exit_code == 0);
     const auto again = run_command(in_dir(dir, "-q run p.yaml --out out"));
     CHECK(again.exit_code == 2);
-    CHECK(again.err == "out: error: the output directory exists; add --resume to continue it or --force to start it over\n");
+    CHECK(again.err ==
+          "out: error: the output directory exists; add --resume to continue it or --force to start it over\n");
     CHECK(run_command(in_dir(dir, "-q run p.yaml --out out --force")).exit_code == 0);
     const auto both = run_command(in_dir(dir, "-q run p.yaml --out out --force --resume"));
     CHECK(both.exit_code == 2);
@@ -119,4 +120,32 @@ TEST_CASE("--dry-run lists every point with its overrides and runs nothing") {
   CHECK(result.exit_code == 0);
   CHECK(result.out == "000-elr0.1  optimizer.elr=0.1\n001-elr1  optimizer.elr=1\n");
   CHECK_FALSE(fs::exists(dir / "runs"));
+}
+
+TEST_CASE("a killed sweep leaves no point running") {
+  const auto dir = scratch_dir("sweep-killed");
+  // One long point in a child process; the sweep's process is killed while it runs.
+  write_file(dir / "p.yaml", R"(thermo: 1
+name: killed
+backend: cpu
+dataset: {plugin: sphere_points, preset: up}
+model: {plugin: sphere_toy}
+optimizer: {plugin: sphere_sgd, elr: 0.1}
+train: {iters: 100000000, batch_size: 1, log: {every: 1000000}}
+sweep: {optimizer.elr: [0.1, 0.2]}
+executor: {jobs: 1}
+)");
+  // Children run `thermo _point killed-sweep/runs/...`; "[_]point" keeps pgrep from matching
+  // this shell's own command line.
+  const std::string find_point = "pgrep -f '[_]point killed-sweep/runs' > /dev/null";
+  const auto result = run_command(in_dir(dir,
+                                         "-q run p.yaml --out killed-sweep > console.txt 2>&1 & sweep=$!; "
+                                         "for i in $(seq 50); do " +
+                                             find_point + " && break; sleep 0.1; done; " + find_point +
+                                             " || echo 'no point started'; kill -9 $sweep; sleep 1; " + find_point +
+                                             " && echo 'a point outlived its sweep'; "
+                                             "pkill -f '[_]point killed-sweep/runs'; true"));
+  INFO(result.out << result.err << read_file(dir / "console.txt"));
+  CHECK(result.out.find("no point started") == std::string::npos);
+  CHECK(result.out.find("outlived") == std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include "run/run_directory.hpp"
 #include "run/runner.hpp"
 #include "stages/stage_runner.hpp"
+#include "sweep/child_process.hpp"
 #include "sweep/sweep_runner.hpp"
 
 #include <thermo/error.hpp>
@@ -48,7 +49,8 @@ int finish_with_stages(const engine::Pipeline& pipeline, const std::filesystem::
 
 int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
   auto registry = make_registry(common);
-  const engine::Pipeline pipeline = engine::load_pipeline(arguments.file, parse_overrides(arguments.overrides), registry);
+  const engine::Pipeline pipeline =
+      engine::load_pipeline(arguments.file, parse_overrides(arguments.overrides), registry);
 
   if (arguments.dry_run) {
     if (pipeline.sweep.empty()) {
@@ -59,7 +61,7 @@ int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
     return kExitOk;
   }
   if (arguments.resume && arguments.force) throw UserError("--resume and --force contradict each other");
-  const auto policy = arguments.resume ? engine::ExistingOutput::resume
+  const auto policy = arguments.resume  ? engine::ExistingOutput::resume
                       : arguments.force ? engine::ExistingOutput::force
                                         : engine::ExistingOutput::refuse;
   const std::optional<std::filesystem::path> requested =
@@ -125,17 +127,20 @@ void add_run_command(CLI::App& app, CommonOptions& common, Action& action) {
   command->add_flag("--resume", arguments->resume, "Continue the run or sweep in --out: finished points are kept");
   command->add_flag("--force", arguments->force, "Delete --out first and start over");
   command->add_flag("--dry-run", arguments->dry_run, "List the sweep's points and their overrides; run nothing");
-  command->callback([arguments, &common, &action] { action = [arguments, &common] { return run_pipeline(*arguments, common); }; });
+  command->callback(
+      [arguments, &common, &action] { action = [arguments, &common] { return run_pipeline(*arguments, common); }; });
 
-  auto point = std::make_shared<std::tuple<std::string, std::int64_t, std::string, bool>>();
+  auto point = std::make_shared<std::tuple<std::string, std::int64_t, std::string, bool, std::int64_t>>();
   auto* point_command = app.add_subcommand("_point", "Run one sweep point in its directory (used by sweeps)");
   point_command->group("");  // hidden
   point_command->add_option("run_dir", std::get<0>(*point))->required();
   point_command->add_option("--threads", std::get<1>(*point));
   point_command->add_option("--backend", std::get<2>(*point));
   point_command->add_flag("--plain-progress", std::get<3>(*point));
+  point_command->add_option("--parent", std::get<4>(*point), "The sweep's process: the point ends when it does");
   point_command->callback([point, &common, &action] {
     action = [point, &common] {
+      engine::end_with_parent(static_cast<long>(std::get<4>(*point)));
       return run_point(std::get<0>(*point), std::get<1>(*point), std::get<2>(*point), std::get<3>(*point), common);
     };
   });

@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <spawn.h>
-#include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
 
 extern char** environ;
 
@@ -48,6 +52,15 @@ ChildExit wait_for_child() {
   if (WIFEXITED(status)) exit.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
   return exit;
+}
+
+void end_with_parent(long parent) {
+  if (parent <= 0) return;
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
+    throw std::runtime_error(fmt::format("prctl(PR_SET_PDEATHSIG): {}", std::strerror(errno)));
+  }
+  // The parent may have ended before prctl: then this process was re-parented already.
+  if (getppid() != static_cast<pid_t>(parent)) std::_Exit(1);
 }
 
 }  // namespace thermo::engine

@@ -23,4 +23,9 @@ struct ChildExit {
 // Waits for any child of this process.
 ChildExit wait_for_child();
 
+// In a sweep point's process: end (SIGTERM) when the sweep's process `parent` ends, so that a
+// killed sweep leaves no point running into its directories; exits at once when it has already
+// ended. 0 does nothing (a point started by hand).
+void end_with_parent(long parent);
+
 }  // namespace thermo::engine

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -29,7 +31,9 @@ std::string read_text(const fs::path& file) {
   return text.str();
 }
 
-bool finished(const std::string& status) { return status == "completed" || status == "diverged"; }
+bool finished(const std::string& status) {
+  return status == "completed" || status == "diverged";
+}
 
 // Status and message of a point from its summary.json, or "pending".
 void refresh_from_summary(ManifestPoint& entry, const fs::path& sweep_dir) {
@@ -106,9 +110,9 @@ SweepResult execute_sweep(const Pipeline& pipeline, const fs::path& sweep_dir, P
 
   const std::int64_t jobs = std::max<std::int64_t>(1, options.jobs > 0 ? options.jobs : pipeline.executor.jobs);
   const std::int64_t all_threads =
-      options.threads > 0 ? options.threads
-                          : (pipeline.threads > 0 ? pipeline.threads
-                                                  : static_cast<std::int64_t>(std::thread::hardware_concurrency()));
+      options.threads > 0
+          ? options.threads
+          : (pipeline.threads > 0 ? pipeline.threads : static_cast<std::int64_t>(std::thread::hardware_concurrency()));
   const std::int64_t threads_per_job = std::max<std::int64_t>(1, all_threads / jobs);
 
   auto start_point = [&](std::size_t index) {
@@ -174,7 +178,9 @@ SweepResult execute_sweep(const Pipeline& pipeline, const fs::path& sweep_dir, P
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<std::int64_t>(running.size()) < jobs) {
       const std::size_t index = todo[next++];
-      std::vector<std::string> arguments{self.string(), "_point", "", "--threads", std::to_string(threads_per_job)};
+      std::vector<std::string> arguments{
+          self.string(),           "_point", "", "--threads", std::to_string(threads_per_job), "--parent",
+          std::to_string(getpid())};
       try {
         const fs::path run_dir = start_point(index);
         arguments[2] = run_dir.string();
