@@ -86,3 +86,22 @@ TEST_CASE("thermo analyze TABLE.csv: temperatures and free energies of measureme
   CHECK(bad.exit_code == 2);
   CHECK(bad.err == "bad.csv:1:1: error: a table to analyse needs the columns lr, U and S; 'S' is missing\n");
 }
+
+TEST_CASE("--threads reaches the models an analysis builds") {
+  const auto dir = scratch_dir("cli-analysis-threads");
+  write_file(dir / "p.yaml", R"(thermo: 1
+name: threads
+backend: cpu
+dataset: null
+model: {plugin: convnet, channels: 2}
+train: null
+analysis:
+  - {plugin: uniform_reference, points: 20, repeats: 1}
+)");
+  const auto result = run_command(in_dir(dir, "run p.yaml --out out --threads 1"));
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  // Every backend the command made (the run's and the analysis's) says "1 thread".
+  CHECK(result.err.find("1 thread,") != std::string::npos);
+  CHECK(result.err.find(" threads,") == std::string::npos);
+}

@@ -22,6 +22,7 @@ struct AnalyzeArguments {
   std::filesystem::path input;
   std::vector<std::string> overrides;
   std::string out;
+  std::int64_t threads = 0;
 };
 
 constexpr const char* kTablePipeline = R"(thermo: 1
@@ -73,8 +74,9 @@ int analyze(const AnalyzeArguments& arguments, const CommonOptions& common) {
                     "the pipeline lists no analysis; add some on the command line, e.g. "
                     "'analysis=[{plugin: stationary}, {plugin: temperature}]'");
   }
-  const auto paths = engine::stage_paths(arguments.out.empty() ? arguments.input : std::filesystem::path(arguments.out));
-  engine::run_analyses(pipeline, &experiment, paths.analysis_dir, registry);
+  const auto paths =
+      engine::stage_paths(arguments.out.empty() ? arguments.input : std::filesystem::path(arguments.out));
+  engine::run_analyses(pipeline, &experiment, paths.analysis_dir, registry, arguments.threads);
   std::cout << "analysis: " << paths.analysis_dir.string() << '\n';
   return kExitOk;
 }
@@ -83,13 +85,17 @@ int analyze(const AnalyzeArguments& arguments, const CommonOptions& common) {
 
 void add_analyze_command(CLI::App& app, CommonOptions& common, Action& action) {
   auto arguments = std::make_shared<AnalyzeArguments>();
-  auto* command = app.add_subcommand("analyze", "Run the analyses of a finished run or sweep, or of a CSV table (lr, U, S)");
+  auto* command =
+      app.add_subcommand("analyze", "Run the analyses of a finished run or sweep, or of a CSV table (lr, U, S)");
   command->add_option("input", arguments->input, "Run or sweep directory, or a CSV file with columns lr, U, S")
       ->required()
       ->check(CLI::ExistingPath);
   command->add_option("overrides", arguments->overrides, "key=value overrides (values are YAML)");
+  command->add_option("--threads", arguments->threads, "Threads of the models an analysis builds (0: each run's own)")
+      ->check(CLI::NonNegativeNumber);
   command->add_option("--out", arguments->out, "Where to write (default: DIR itself, or TABLE-thermo/ beside a table)");
-  command->callback([arguments, &common, &action] { action = [arguments, &common] { return analyze(*arguments, common); }; });
+  command->callback(
+      [arguments, &common, &action] { action = [arguments, &common] { return analyze(*arguments, common); }; });
 }
 
 }  // namespace thermo::cli

@@ -37,11 +37,11 @@ struct RunArguments {
 // Analyses and report after the runs, when the pipeline lists them; failures here are reported
 // but keep what the runs computed.
 int finish_with_stages(const engine::Pipeline& pipeline, const std::filesystem::path& dir,
-                       engine::PluginRegistry& registry) {
+                       engine::PluginRegistry& registry, std::int64_t threads) {
   if (pipeline.analysis.empty() && !pipeline.report) return kExitOk;
   const Experiment experiment = Experiment::open(dir);
   const auto paths = engine::stage_paths(dir);
-  engine::run_analyses(pipeline, &experiment, paths.analysis_dir, registry);
+  engine::run_analyses(pipeline, &experiment, paths.analysis_dir, registry, threads);
   engine::run_report(pipeline, &experiment, paths, registry);
   if (pipeline.report) std::cout << "report: " << (paths.report_dir / "index.html").string() << '\n';
   return kExitOk;
@@ -81,7 +81,7 @@ int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
       if (result.error) std::rethrow_exception(result.error);
       return kExitInternal;
     }
-    return finish_with_stages(pipeline, dir, registry);
+    return finish_with_stages(pipeline, dir, registry, arguments.threads);
   }
 
   engine::SweepOptions options;
@@ -95,7 +95,7 @@ int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
             << " diverged, " << result.failed << " failed";
   if (result.skipped > 0) std::cout << ", " << result.skipped << " finished before";
   std::cout << ")\n";
-  const int stages = finish_with_stages(pipeline, dir, registry);
+  const int stages = finish_with_stages(pipeline, dir, registry, arguments.threads);
   return result.failed > 0 ? kExitUserError : stages;
 }
 

@@ -14,17 +14,18 @@ StagePaths stage_paths(const std::filesystem::path& experiment_dir) {
 }
 
 void run_analyses(const Pipeline& pipeline, const Experiment* experiment, const std::filesystem::path& analysis_dir,
-                  PluginRegistry& registry) {
+                  PluginRegistry& registry, std::int64_t threads) {
   if (pipeline.analysis.empty()) return;
   std::filesystem::create_directories(analysis_dir);
   AnalysisContext context;
   context.experiment = experiment;
   context.analysis_dir = analysis_dir;
   if (experiment != nullptr) {
-    context.build_model = [&registry](const RunRecord& run) -> std::unique_ptr<ModelResources> {
+    context.build_model = [&registry, threads](const RunRecord& run) -> std::unique_ptr<ModelResources> {
       const Pipeline run_pipeline = load_pipeline(run.dir / "config.yaml", {}, registry);
       RunResources::Options options;
       options.with_estimators = false;
+      options.threads = threads;
       return RunResources::build(run_pipeline, registry, options);
     };
   }

@@ -20,9 +20,10 @@ struct StagePaths {
 // <experiment>/analysis and <experiment>/report.
 [[nodiscard]] StagePaths stage_paths(const std::filesystem::path& experiment_dir);
 
-// Runs every analysis the pipeline lists. `experiment` may be null (a table alone).
+// Runs every analysis the pipeline lists. `experiment` may be null (a table alone). Models an
+// analysis builds from a run use `threads` (0: the run's own setting).
 void run_analyses(const Pipeline& pipeline, const Experiment* experiment, const std::filesystem::path& analysis_dir,
-                  PluginRegistry& registry);
+                  PluginRegistry& registry, std::int64_t threads = 0);
 
 // Runs the pipeline's report, or `default_report` when the pipeline names none (empty: skip).
 void run_report(const Pipeline& pipeline, const Experiment* experiment, const StagePaths& paths,
