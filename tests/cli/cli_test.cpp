@@ -11,17 +11,10 @@
 using namespace thermo::testing;
 namespace fs = std::filesystem;
 
-namespace {
-std::string in_dir(const fs::path& dir, const std::string& arguments) {
-  return "cd '" + dir.string() + "' && THERMO_PLUGIN_PATH='" + plugin_path() + "' '" + thermo_binary().string() + "' " +
-         arguments;
-}
-}  // namespace
-
 TEST_CASE("a malformed pipeline: every error at once, compiler-style, exit code 2") {
   const auto dir = scratch_dir("cli-malformed");
   fs::copy_file(source_dir() / "tests/cli/golden/malformed.yaml", dir / "malformed.yaml");
-  const auto result = run_command(in_dir(dir, "validate malformed.yaml"));
+  const auto result = run_command(thermo_command_in(dir, "validate malformed.yaml"));
   CHECK(result.exit_code == 2);
   CHECK(result.out.empty());
   CHECK(result.err == read_file(source_dir() / "tests/cli/golden/malformed.expected"));
@@ -50,7 +43,7 @@ model: {plugin: convnet, channels: 2}
 optimizer: {plugin: sphere_sgd, elr: 0.01}
 train: {iters: 10}
 )");
-  const auto result = run_command(in_dir(dir, "-q run p.yaml --out out"));
+  const auto result = run_command(thermo_command_in(dir, "-q run p.yaml --out out"));
   CHECK(result.exit_code == 2);
   CHECK(result.err.find((dir / "no-such-folder").string()) != std::string::npos);
   CHECK(result.err.find("tools/get-cifar.sh") != std::string::npos);
@@ -69,20 +62,20 @@ TEST_CASE("thermo analyze TABLE.csv: temperatures and free energies of measureme
     table += std::to_string(lr) + "," + std::to_string(t) + "," + std::to_string(std::log(t) + 3.0) + "\n";
   }
   write_file(dir / "table.csv", table);
-  const auto result = run_command(in_dir(dir, "-q analyze table.csv eps=0"));
+  const auto result = run_command(thermo_command_in(dir, "-q analyze table.csv eps=0"));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   CHECK(result.out == "analysis: table-thermo/analysis\n");  // relative, as the table was named
   for (const char* file : {"temperature.csv", "temperature.json", "free_energy.csv", "free_energy.json"}) {
     CHECK(fs::exists(dir / "table-thermo" / "analysis" / file));
   }
-  const auto report = run_command(in_dir(dir, "-q report table-thermo"));
+  const auto report = run_command(thermo_command_in(dir, "-q report table-thermo"));
   INFO(report.err);
   CHECK(report.exit_code == 0);
   CHECK(fs::exists(dir / "table-thermo" / "report" / "temperature.svg"));
 
   write_file(dir / "bad.csv", "lr,U\n0.1,1\n");
-  const auto bad = run_command(in_dir(dir, "-q analyze bad.csv"));
+  const auto bad = run_command(thermo_command_in(dir, "-q analyze bad.csv"));
   CHECK(bad.exit_code == 2);
   CHECK(bad.err == "bad.csv:1:1: error: a table to analyse needs the columns lr, U and S; 'S' is missing\n");
 }
@@ -98,7 +91,7 @@ train: null
 analysis:
   - {plugin: uniform_reference, points: 20, repeats: 1}
 )");
-  const auto result = run_command(in_dir(dir, "run p.yaml --out out --threads 1"));
+  const auto result = run_command(thermo_command_in(dir, "run p.yaml --out out --threads 1"));
   INFO(result.err);
   CHECK(result.exit_code == 0);
   // Every backend the command made (the run's and the analysis's) says "1 thread".

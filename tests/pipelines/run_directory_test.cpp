@@ -10,30 +10,23 @@
 using namespace thermo::testing;
 namespace fs = std::filesystem;
 
-namespace {
-std::string in_dir(const fs::path& dir, const std::string& arguments) {
-  return "cd '" + dir.string() + "' && THERMO_PLUGIN_PATH='" + plugin_path() + "' '" + thermo_binary().string() + "' " +
-         arguments;
-}
-}  // namespace
-
 TEST_CASE("a run directory is never silently overwritten") {
   const auto dir = scratch_dir("run-dirs");
   write_file(dir / "p.yaml", toy_pipeline("dirs", "op", "null", 200));
   SUBCASE("the default is runs/<name>, then a unique suffix") {
-    REQUIRE(run_command(in_dir(dir, "-q run p.yaml")).exit_code == 0);
-    REQUIRE(run_command(in_dir(dir, "-q run p.yaml")).exit_code == 0);
+    REQUIRE(run_command(thermo_command_in(dir, "-q run p.yaml")).exit_code == 0);
+    REQUIRE(run_command(thermo_command_in(dir, "-q run p.yaml")).exit_code == 0);
     CHECK(fs::exists(dir / "runs" / "dirs" / "summary.json"));
     CHECK(fs::exists(dir / "runs" / "dirs-2" / "summary.json"));
   }
   SUBCASE("an existing --out needs --resume or --force") {
-    REQUIRE(run_command(in_dir(dir, "-q run p.yaml --out out")).exit_code == 0);
-    const auto again = run_command(in_dir(dir, "-q run p.yaml --out out"));
+    REQUIRE(run_command(thermo_command_in(dir, "-q run p.yaml --out out")).exit_code == 0);
+    const auto again = run_command(thermo_command_in(dir, "-q run p.yaml --out out"));
     CHECK(again.exit_code == 2);
     CHECK(again.err ==
           "out: error: the output directory exists; add --resume to continue it or --force to start it over\n");
-    CHECK(run_command(in_dir(dir, "-q run p.yaml --out out --force")).exit_code == 0);
-    const auto both = run_command(in_dir(dir, "-q run p.yaml --out out --force --resume"));
+    CHECK(run_command(thermo_command_in(dir, "-q run p.yaml --out out --force")).exit_code == 0);
+    const auto both = run_command(thermo_command_in(dir, "-q run p.yaml --out out --force --resume"));
     CHECK(both.exit_code == 2);
     CHECK(both.err == "error: --resume and --force contradict each other\n");
   }
@@ -42,7 +35,7 @@ TEST_CASE("a run directory is never silently overwritten") {
 TEST_CASE("a run writes config.yaml, log.txt, metrics.csv with nan, and summary.json") {
   const auto dir = scratch_dir("run-files");
   write_file(dir / "p.yaml", toy_pipeline("files", "up", "null", 100) + "\n");
-  const auto result = run_command(in_dir(dir, "-q run p.yaml --out out train.log=[0,10,100]"));
+  const auto result = run_command(thermo_command_in(dir, "-q run p.yaml --out out train.log=[0,10,100]"));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const auto out = dir / "out";
@@ -82,7 +75,7 @@ sweep:
   dataset.vectors: [[[1, 0, 0], [0, 1, 0]], [[0, 0, 0], [1, 0, 0]]]
 executor: {jobs: 2}
 )");
-  const auto first = run_command(in_dir(dir, "run p.yaml --out out"));
+  const auto first = run_command(thermo_command_in(dir, "run p.yaml --out out"));
   INFO(first.out << first.err);
   CHECK(first.exit_code == 2);  // some points failed
   const auto manifest = read_json(dir / "out" / "manifest.json");
@@ -102,13 +95,13 @@ executor: {jobs: 2}
   const auto kept = dir / "out" / manifest["points"][0]["dir"].get<std::string>() / "metrics.csv";
   const auto written = fs::last_write_time(kept);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const auto second = run_command(in_dir(dir, "run p.yaml --out out --resume"));
+  const auto second = run_command(thermo_command_in(dir, "run p.yaml --out out --resume"));
   CHECK(second.exit_code == 2);
   CHECK(second.err.find("3 of 6 points already finished, 3 to run") != std::string::npos);
   CHECK(fs::last_write_time(kept) == written);
 
   // A changed pipeline does not resume into the old sweep.
-  const auto changed = run_command(in_dir(dir, "run p.yaml --out out --resume train.iters=301"));
+  const auto changed = run_command(thermo_command_in(dir, "run p.yaml --out out --resume train.iters=301"));
   CHECK(changed.exit_code == 2);
   CHECK(changed.err.find("this sweep was started with another pipeline") != std::string::npos);
 }
@@ -116,7 +109,7 @@ executor: {jobs: 2}
 TEST_CASE("--dry-run lists every point with its overrides and runs nothing") {
   const auto dir = scratch_dir("dry-run");
   write_file(dir / "p.yaml", toy_pipeline("dry", "op", "[0.1, 1]", 100));
-  const auto result = run_command(in_dir(dir, "run p.yaml --dry-run"));
+  const auto result = run_command(thermo_command_in(dir, "run p.yaml --dry-run"));
   CHECK(result.exit_code == 0);
   CHECK(result.out == "000-elr0.1  optimizer.elr=0.1\n001-elr1  optimizer.elr=1\n");
   CHECK_FALSE(fs::exists(dir / "runs"));
@@ -138,13 +131,14 @@ executor: {jobs: 1}
   // Children run `thermo _point killed-sweep/runs/...`; "[_]point" keeps pgrep from matching
   // this shell's own command line.
   const std::string find_point = "pgrep -f '[_]point killed-sweep/runs' > /dev/null";
-  const auto result = run_command(in_dir(dir,
-                                         "-q run p.yaml --out killed-sweep > console.txt 2>&1 & sweep=$!; "
-                                         "for i in $(seq 50); do " +
-                                             find_point + " && break; sleep 0.1; done; " + find_point +
-                                             " || echo 'no point started'; kill -9 $sweep; sleep 1; " + find_point +
-                                             " && echo 'a point outlived its sweep'; "
-                                             "pkill -f '[_]point killed-sweep/runs'; true"));
+  const auto result =
+      run_command(thermo_command_in(dir,
+                                    "-q run p.yaml --out killed-sweep > console.txt 2>&1 & sweep=$!; "
+                                    "for i in $(seq 50); do " +
+                                        find_point + " && break; sleep 0.1; done; " + find_point +
+                                        " || echo 'no point started'; kill -9 $sweep; sleep 1; " + find_point +
+                                        " && echo 'a point outlived its sweep'; "
+                                        "pkill -f '[_]point killed-sweep/runs'; true"));
   INFO(result.out << result.err << read_file(dir / "console.txt"));
   CHECK(result.out.find("no point started") == std::string::npos);
   CHECK(result.out.find("outlived") == std::string::npos);

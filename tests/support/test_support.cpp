@@ -2,13 +2,13 @@
 
 #include <sys/wait.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace thermo::testing {
 namespace {
@@ -27,10 +27,18 @@ std::filesystem::path scratch_dir(const std::string& name) {
   return dir;
 }
 
-std::filesystem::path source_dir() { return env_or("THERMO_SOURCE_DIR", "."); }
-std::filesystem::path build_dir() { return env_or("THERMO_BUILD_DIR", "."); }
-std::filesystem::path thermo_binary() { return env_or("THERMO_BINARY", "thermo"); }
-std::string plugin_path() { return env_or("THERMO_PLUGIN_PATH", ""); }
+std::filesystem::path source_dir() {
+  return env_or("THERMO_SOURCE_DIR", ".");
+}
+std::filesystem::path build_dir() {
+  return env_or("THERMO_BUILD_DIR", ".");
+}
+std::filesystem::path thermo_binary() {
+  return env_or("THERMO_BINARY", "thermo");
+}
+std::string plugin_path() {
+  return env_or("THERMO_PLUGIN_PATH", "");
+}
 
 std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -61,8 +69,18 @@ CommandResult run_command(const std::string& command_line) {
   return result;
 }
 
+namespace {
+std::string thermo_command(const std::string& arguments) {
+  return "THERMO_PLUGIN_PATH='" + plugin_path() + "' '" + thermo_binary().string() + "' " + arguments;
+}
+}  // namespace
+
+std::string thermo_command_in(const std::filesystem::path& dir, const std::string& arguments) {
+  return "cd '" + dir.string() + "' && " + thermo_command(arguments);
+}
+
 CommandResult run_thermo(const std::string& arguments) {
-  return run_command("THERMO_PLUGIN_PATH='" + plugin_path() + "' '" + thermo_binary().string() + "' " + arguments);
+  return run_command(thermo_command(arguments));
 }
 
 }  // namespace thermo::testing
