@@ -281,8 +281,9 @@ def kink_margins(model, x, batch_sizes):
     """How close the start is to a kink of the piecewise smooth loss, in float64 over training-mode
     passes in batches of each size: the smallest |x̂| of a batch-normalised value (every batch norm
     here feeds a ReLU), and the smallest gap between the two largest values of a max-pooling window
-    over the standard deviation of the pooling input (windows whose maximum is positive). Below ~1e-6 float32 rounding alone can put a
-    unit on the other side, and a gradient of any float32 implementation moves by ~1e-3."""
+    over the standard deviation of the pooling input (windows whose maximum is positive). Below
+    ~1e-6 float32 rounding alone can put a unit on the other side, and a gradient of any float32
+    implementation moves by ~1e-3."""
     import copy
     model = copy.deepcopy(model).double().train()
     margins = [math.inf, math.inf]
@@ -342,30 +343,6 @@ def check_trajectory(config, data, parameters, project):
     test_loss, test_acc = evaluate_test(model, x_test, y_test, loss, chunk)
     results["final_test"] = np.array([test_loss, test_acc])
     return results
-
-
-def run_free_trajectory(directory, steps, noise=0.0, seed=0):
-    """The reference's own trajectory from parameters.npy (optionally perturbed by a relative
-    `noise`): how fast two nearly equal starts separate, i.e. how closely any float32
-    implementation can follow the reference at this learning rate. Returns the losses and the
-    points after each step."""
-    with open(f"{directory}/config.json") as file:
-        config = json.load(file)
-    torch.set_num_threads(int(config.get("threads", 1)))
-    x_train = torch.from_numpy(np.load(f"{directory}/train_x.npy"))
-    y_train = torch.from_numpy(np.load(f"{directory}/train_y.npy").astype(np.int64))
-    model = make_model(config["model"], int(config["channels"]), int(config["classes"]), x_train.shape[1])
-    start = np.load(f"{directory}/parameters.npy")
-    start = start * (1 + noise * np.random.default_rng(seed).standard_normal(start.shape)).astype(np.float32)
-    load_flat_parameters(model, start)
-    radius = float(config.get("radius", 1.0))
-    fix_si_norm(model, radius)
-    optimizer = make_optimizer(model, float(config["elr"]), radius)
-    losses, points = [], []
-    for _ in range(steps):
-        losses.append(training_step(model, optimizer, x_train, y_train, config["loss"], radius))
-        points.append(flat_parameters(model))
-    return losses, points
 
 
 # --- timing -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 // by 1e-7, whichever is larger. The loss is piecewise smooth (ReLU, max pooling): at large steps
 // float32 rounding alone makes any two implementations part (a unit crosses its kink), so the
 // cases use learning rates where the reference's own spread stays below 1e-4 and the criterion
-// is 1e-4. THERMO_KEEP_EXACTNESS_DIR=1 keeps the inputs for `run_reference.py --drift DIR`.
+// is 1e-4. THERMO_KEEP_EXACTNESS_DIR=1 keeps the inputs (bench/reference/README.md).
 
 #include <thermo/backend.hpp>
 #include <thermo/layers/graph_model.hpp>
