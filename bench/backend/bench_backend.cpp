@@ -17,10 +17,7 @@ std::unique_ptr<Backend> load_backend(const std::filesystem::path& plugin_dir, c
     throw std::runtime_error("backend " + name + " unavailable: " + reason);
   }
   const ParamSchema schema = plugin.schema();
-  Params params;
-  for (const auto& spec : schema.specs()) {
-    if (spec.default_value) params.set(spec.name, *spec.default_value);
-  }
+  Params params = schema.defaults();
   params.set("threads", threads);
   for (const auto& [key, value] : extra) {
     if (schema.find(key) == nullptr) throw std::runtime_error("backend " + name + " has no parameter " + key);

@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
     auto images = std::make_shared<SyntheticImages>(options.train, options.test);
     thermo::ResidentData data(*backend, images);
     thermo::convnet::ConvNetOptions model_options;
-    model_options.channels = options.channels;
+    model_options.width = options.channels;
     thermo::convnet::ConvNet model(model_options, {*backend, images->info(), &data, thermo::LossKind::cross_entropy});
     std::cout << fmt::format("ConvNet({}), {} parameters, {}; after setup: {}", options.channels,
                              model.parameters().size, backend->description(), memory_now())

@@ -161,3 +161,15 @@ TEST_CASE("conversion errors say what was expected and what came") {
   sized.size_between(2, 3);
   CHECK(conversion_error("[1]", sized) == "expected real list of 2 to 3 elements, got a list of 1 element");
 }
+
+TEST_CASE("a schema's defaults hold every declared default and no required parameter") {
+  thermo::ParamSchema schema;
+  schema.add("width", thermo::ParamType::integer, "channels").def(std::int64_t{8});
+  schema.add("path", thermo::ParamType::path, "where the data is");
+  schema.add("name", thermo::ParamType::string, "a label").def(std::string("convnet"));
+  const thermo::Params defaults = schema.defaults();
+  CHECK(defaults.values().size() == 2);
+  CHECK(defaults.get_int("width") == 8);
+  CHECK(defaults.get_string("name") == "convnet");
+  CHECK_FALSE(defaults.has("path"));
+}

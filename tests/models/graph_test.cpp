@@ -152,15 +152,6 @@ ToyReference toy_reference(const std::vector<double>& parameters, const std::vec
   return result;
 }
 
-double relative_difference(std::span<const float> actual, std::span<const double> expected) {
-  double difference = 0.0, norm = 0.0;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const double error = static_cast<double>(actual[i]) - expected[i];
-    difference += error * error;
-    norm += expected[i] * expected[i];
-  }
-  return std::sqrt(difference / norm);
-}
 }  // namespace
 
 TEST_CASE("graph: gradient of a residual DAG matches its float64 reference") {
@@ -196,7 +187,7 @@ TEST_CASE("graph: gradient of a residual DAG matches its float64 reference") {
         CHECK(std::all_of(actual.begin(), actual.end(), [](float entry) { return entry == 0.0F; }));
         continue;
       }
-      CHECK(relative_difference(actual, reference) < 1e-4);
+      CHECK(testing::relative_difference(actual, reference) < 1e-4);
     }
   }
 }

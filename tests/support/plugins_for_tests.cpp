@@ -22,10 +22,7 @@ engine::PluginRegistry& test_registry() {
 }
 
 Params params_with(const ParamSchema& schema, const std::map<std::string, ParamValue>& values) {
-  std::map<std::string, ParamValue> filled;
-  for (const auto& spec : schema.specs()) {
-    if (spec.default_value) filled[spec.name] = *spec.default_value;
-  }
+  std::map<std::string, ParamValue> filled = schema.defaults().values();
   for (const auto& [name, value] : values) {
     if (schema.find(name) == nullptr) throw std::logic_error("params_with: undeclared parameter " + name);
     filled[name] = value;

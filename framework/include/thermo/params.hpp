@@ -64,12 +64,16 @@ struct ParamSpec {
   [[nodiscard]] std::string describe_constraint() const;
 };
 
+class Params;
+
 class BOOST_SYMBOL_VISIBLE ParamSchema {
  public:
   ParamSpec& add(std::string name, ParamType type, std::string description);
   [[nodiscard]] const std::vector<ParamSpec>& specs() const { return specs_; }
   [[nodiscard]] const ParamSpec* find(std::string_view name) const;
   [[nodiscard]] std::vector<std::string> names() const;
+  // The declared defaults, each under its name; required parameters are absent.
+  [[nodiscard]] Params defaults() const;
 
  private:
   std::vector<ParamSpec> specs_;

@@ -130,6 +130,14 @@ std::vector<std::string> ParamSchema::names() const {
   return result;
 }
 
+Params ParamSchema::defaults() const {
+  Params result;
+  for (const auto& spec : specs_) {
+    if (spec.default_value) result.set(spec.name, *spec.default_value);
+  }
+  return result;
+}
+
 const ParamValue& Params::get(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) throw std::logic_error("plugin asked for undeclared parameter '" + name + "'");

@@ -25,7 +25,7 @@ Shape4 sample_shape(const DatasetInfo& info) {
 }
 
 LossKind checked_loss(const ConvNetOptions& options, const ModelContext& context) {
-  if (options.channels < 1) throw UserError(fmt::format("convnet: channels must be >= 1, got {}", options.channels));
+  if (options.width < 1) throw UserError(fmt::format("convnet: channels must be >= 1, got {}", options.width));
   if (context.data_info.dtype != DType::f32) {
     throw UserError(fmt::format("convnet needs an image data set; '{}' holds float64 vectors", context.data_info.name));
   }
@@ -36,11 +36,6 @@ LossKind checked_loss(const ConvNetOptions& options, const ModelContext& context
 }
 }  // namespace
 
-double head_norm(const ConvNetOptions& options) {
-  if (options.last_layer_norm) return *options.last_layer_norm;
-  return options.loss == LossKind::cross_entropy ? 10.0 : 1.5;
-}
-
 std::int64_t scale_invariant_parameter_count(std::int64_t channels, std::int64_t input_channels) {
   const std::int64_t c = channels;
   return 9 * (input_channels * c + c * 2 * c + 2 * c * 4 * c + 4 * c * 8 * c);
@@ -48,7 +43,7 @@ std::int64_t scale_invariant_parameter_count(std::int64_t channels, std::int64_t
 
 ConvNet::ConvNet(const ConvNetOptions& options, const ModelContext& context)
     : GraphModel("convnet", context, checked_loss(options, context), sample_shape(context.data_info)) {
-  const std::int64_t c = options.channels;
+  const std::int64_t c = options.width;
   auto& g = graph();
   try {
     // Block 1 has no pooling; blocks 2-4 double the width and halve the resolution.
@@ -96,7 +91,7 @@ void ConvNet::initialize(const ConvNetOptions& options) {
   const auto head_weight = all.subspan(weight->offset, weight->count);
   layers::fill_uniform(head_weight, head_bound, head_rng);
   layers::fill_uniform(all.subspan(bias->offset, bias->count), head_bound, head_rng);
-  layers::scale_to_norm(head_weight, head_norm(options));
+  layers::scale_to_norm(head_weight, layers::head_norm(options));
   upload_parameters(values);
 }
 

@@ -58,11 +58,6 @@ Graph::NodeId add_block(Graph& graph, const std::string& name, Graph::NodeId x, 
 }
 }  // namespace
 
-double head_norm(const ResNet18Options& options) {
-  if (options.last_layer_norm) return *options.last_layer_norm;
-  return options.loss == LossKind::cross_entropy ? 10.0 : 1.5;
-}
-
 std::int64_t scale_invariant_parameter_count(std::int64_t width, std::int64_t input_channels) {
   const std::int64_t k = width;
   std::int64_t count = 9 * input_channels * k;
@@ -125,7 +120,7 @@ void ResNet18::initialize(const ResNet18Options& options) {
   const auto* weight = parameter_layout().find("linear.weight");
   const auto head_weight = all.subspan(weight->offset, weight->count);
   layers::fill_uniform(head_weight, 1.0 / std::sqrt(static_cast<double>(layers::fan_in(weight->shape))), head_rng);
-  layers::scale_to_norm(head_weight, head_norm(options));
+  layers::scale_to_norm(head_weight, layers::head_norm(options));
   upload_parameters(values);
 }
 

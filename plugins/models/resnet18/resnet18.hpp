@@ -5,22 +5,15 @@
 
 #include <thermo/backend.hpp>
 #include <thermo/layers/graph_model.hpp>
+#include <thermo/layers/paper_model.hpp>
 #include <thermo/model.hpp>
 
 #include <cstdint>
-#include <optional>
 
 namespace thermo::resnet18 {
 
-struct ResNet18Options {
-  std::int64_t width = 4;                 // k (paper: 4 under-, 32/48 overparameterised)
-  std::optional<double> last_layer_norm;  // α = ‖head weight‖_F; none: 10 for CE, 1.5 for MSE
-  std::uint64_t init_seed = 1;            // convolution weights: Rng(init_seed, "init")
-  std::uint64_t head_seed = 4;            // head weight: Rng(head_seed, "head")
-  LossKind loss = LossKind::cross_entropy;
-};
-
-[[nodiscard]] double head_norm(const ResNet18Options& options);
+// width = k (paper: 4 under-, 32/48 overparameterised); the head seed draws the head's weight.
+using ResNet18Options = layers::PaperModelOptions;
 // 27k + 2724k² for 3 input channels (every convolution, shortcuts included).
 [[nodiscard]] std::int64_t scale_invariant_parameter_count(std::int64_t width, std::int64_t input_channels = 3);
 

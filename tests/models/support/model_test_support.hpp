@@ -7,9 +7,11 @@
 #include <thermo/model.hpp>
 #include <thermo/rng.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,20 @@ class RandomImages final : public Dataset {
   DataSplit train_;
   DataSplit test_;
 };
+
+// ‖value − reference‖ / ‖reference‖ in float64, for two sequences of the same length.
+template <class Values, class Reference>
+double relative_difference(const Values& value, const Reference& reference) {
+  if (value.size() != reference.size()) throw std::invalid_argument("relative_difference: lengths differ");
+  double difference = 0.0, norm = 0.0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto r = static_cast<double>(reference[i]);
+    const double error = static_cast<double>(value[i]) - r;
+    difference += error * error;
+    norm += r * r;
+  }
+  return std::sqrt(difference / norm);
+}
 
 // Host copies of backend vectors.
 std::vector<float> download_floats(Backend& backend, ConstVectorView src);

@@ -45,14 +45,14 @@ std::unique_ptr<Backend> create_backend(PluginRegistry& registry, const std::str
                                         std::int64_t threads) {
   const std::string name = resolve_backend_name(registry, name_or_auto);
   const BackendPlugin& plugin = available_backend(registry, name);
-  Params params;
-  for (const auto& spec : registry.find_schema(PluginKind::backend, name)->specs()) {
-    if (!spec.default_value) {
+  const ParamSchema& schema = *registry.find_schema(PluginKind::backend, name);
+  for (const auto& spec : schema.specs()) {
+    if (spec.required()) {
       throw UserError("backend " + name + " needs parameter '" + spec.name +
                       "', which a pipeline cannot give; the backend plugin must declare a default");
     }
-    params.set(spec.name, *spec.default_value);
   }
+  Params params = schema.defaults();
   params.set("threads", threads);
   return plugin.create(params);
 }

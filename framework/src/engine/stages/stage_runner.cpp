@@ -47,9 +47,7 @@ void run_report(const Pipeline& pipeline, const Experiment* experiment, const St
     name = default_report;
     const auto* schema = registry.find_schema(PluginKind::report, name);
     if (schema == nullptr) throw UserError("no report plugin '" + name + "' is installed");
-    for (const auto& spec : schema->specs()) {
-      if (spec.default_value) params.set(spec.name, *spec.default_value);
-    }
+    params = schema->defaults();
   } else {
     return;
   }

@@ -38,7 +38,7 @@ struct Fixture {
 
 ConvNetOptions with_channels(std::int64_t channels) {
   ConvNetOptions options;
-  options.channels = channels;
+  options.width = channels;
   return options;
 }
 

@@ -12,7 +12,7 @@ namespace {
 testing::ModelFactory convnet_factory(std::int64_t channels, LossKind loss) {
   return [=](const ModelContext& context) -> std::unique_ptr<layers::GraphModel> {
     convnet::ConvNetOptions options;
-    options.channels = channels;
+    options.width = channels;
     options.loss = loss;
     return std::make_unique<convnet::ConvNet>(options, context);
   };
