@@ -2,7 +2,7 @@
 // running statistics after several forwards (unbiased variance, momentum), inference with the
 // running statistics, backward through the batch statistics, fused ReLU vs BN then ReLU, and
 // accurate statistics of inputs whose mean is large against their spread (post-ReLU activations),
-// in every layout the backend uses.
+// in every layout the backend uses; a fused max pooling against BN, ReLU, pooling.
 #include "conformance_support.hpp"
 #include "reference_ops.hpp"
 
@@ -239,6 +239,62 @@ TEST_CASE("batch norm: statistics of inputs with a large mean are accurate in ev
                                                       download_vector(backend, var->view()), 1e-5, fuse),
                         kOutputTolerance, "inference forward");
           }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("batch norm: a fused max pooling equals batch norm, ReLU, then max pooling, in every layout") {
+  // shape, window: even sizes, sizes that leave rows and columns outside every window, a window
+  // of 4, a blocked layout with a partial block.
+  struct PoolCase {
+    Shape4 shape;
+    std::int64_t window;
+  };
+  const PoolCase cases[] = {{{4, 16, 6, 6}, 2}, {{3, 8, 5, 7}, 2}, {{2, 32, 8, 8}, 4}, {{3, 40, 4, 4}, 2}};
+  Random random(35);
+  for (const auto& [shape, window] : cases) {
+    const PoolSpec pool{PoolKind::max, window, window, 0};
+    const Shape4 pooled = pool.output_shape(shape);
+    const auto channels = static_cast<std::size_t>(shape.c);
+    const auto src = random.normal(static_cast<std::size_t>(shape.count()));
+    const auto diff_pooled = random.normal(static_cast<std::size_t>(pooled.count()));
+    const auto statistics = reference::batch_statistics(src, shape);
+    for (const bool relu : {true, false}) {
+      const auto normalised = reference::batch_norm_forward(src, shape, statistics.mean, statistics.variance, 1e-5, relu);
+      const auto expected_dst = reference::pool_forward(normalised, shape, pool);
+      const auto expected_diff_src = reference::batch_norm_backward(
+          reference::pool_backward(diff_pooled, normalised, shape, pool), src, shape, 1e-5, relu);
+      for (const auto& named : backends()) {
+        for (const bool convolution_layout : {false, true}) {
+          INFO("backend " << named.name << ", shape " << to_string(shape) << ", window " << window << ", relu "
+                          << relu << (convolution_layout ? ", a convolution's output layout" : ", plain NCHW"));
+          Backend& backend = *named.backend;
+          BatchNormSpec spec{shape.c, 1e-5, 1.0, relu};
+          spec.fused_max_pool = window;
+          auto op = backend.make_batch_norm(spec);
+          auto mean = upload_vector(backend, std::vector<double>(channels, 0.0), DType::f32);
+          auto var = upload_vector(backend, std::vector<double>(channels, 1.0), DType::f32);
+          Tensor src_tensor = upload_tensor(backend, shape, src);
+          if (convolution_layout) src_tensor = in_convolution_layout(backend, src_tensor);
+          Tensor dst = backend.create_tensor(shape);
+          op->forward_training(src_tensor, dst, mean->view(), var->view());
+          REQUIRE(dst.shape() == pooled);
+          check_close(download_tensor(backend, dst), expected_dst, 1e-5, "training forward");
+          check_close(download_vector(backend, mean->view()), statistics.mean, 1e-6, "running mean = batch mean");
+          Tensor diff_tensor = upload_tensor(backend, pooled, diff_pooled);
+          if (convolution_layout) diff_tensor = in_convolution_layout(backend, diff_tensor);
+          Tensor diff_src = backend.create_tensor(shape);
+          op->backward(diff_tensor, diff_src);
+          check_close(download_tensor(backend, diff_src), expected_diff_src, 1e-5, "backward");
+          // Inference: the same pooling of the normalisation with the running statistics.
+          Tensor inference_dst = backend.create_tensor(pooled);
+          op->forward_inference(src_tensor, inference_dst, mean->view(), var->view());
+          const auto kept = reference::batch_norm_forward(src, shape, download_vector(backend, mean->view()),
+                                                          download_vector(backend, var->view()), 1e-5, relu);
+          check_close(download_tensor(backend, inference_dst), reference::pool_forward(kept, shape, pool), 1e-5,
+                      "inference forward");
         }
       }
     }

@@ -212,6 +212,74 @@ TEST_CASE("graph: a batch norm is fused with the ReLU that is its only consumer"
   CHECK(graph.buffers()[3].name == "bn2.running_var");
 }
 
+TEST_CASE("graph: a max pooling after a fused ReLU joins the fusion; gradients are those of the unfused graph") {
+  Fixture fixture;
+  if (!fixture.backend) return testing::report_skip(fixture.why_not);
+  // Two graphs of the same parameters: in the second, relu + relu (an Add of the ReLU and a 1×1
+  // pooling of it) keeps the pooling apart and doubles the output and the gradients.
+  auto make = [](bool separate) {
+    auto graph = std::make_unique<Graph>(Shape4{1, 2, 8, 8});
+    auto x = graph->add("conv", std::make_unique<Conv2d>(Conv2dSpec{2, 4, 3, 1, 1}), Graph::input());
+    x = graph->add("bn", std::make_unique<BatchNorm2d>(4), x);
+    x = graph->add("relu", std::make_unique<Relu>(), x);
+    if (separate) {
+      auto copy = graph->add("copy", std::make_unique<AvgPool2d>(1), x);
+      x = graph->add("sum", std::make_unique<Add>(), {x, copy});
+    }
+    x = graph->add("pool", std::make_unique<MaxPool2d>(2), x);
+    graph->add("pool_all", std::make_unique<MaxPool2d>(4), x);
+    return graph;
+  };
+  auto fused = make(false);
+  auto separate = make(true);
+  fused->build(*fixture.backend);
+  separate->build(*fixture.backend);
+  CHECK(dynamic_cast<BatchNorm2d*>(fused->layer(2))->spec().fused_max_pool == 2);
+  CHECK(fused->layer(4)->is_identity());
+  CHECK_FALSE(fused->layer(5)->is_identity());  // after a pooling, not a ReLU
+  CHECK(dynamic_cast<BatchNorm2d*>(separate->layer(2))->spec().fused_max_pool == 0);
+
+  ParameterLayout layout_fused, layout_separate;
+  fused->declare_parameters(layout_fused);
+  separate->declare_parameters(layout_separate);
+  layout_fused.finalize();
+  layout_separate.finalize();
+  Backend& backend = *fixture.backend;
+  auto parameters = backend.allocate(layout_fused.total_count(), DType::f32);
+  auto gradients_fused = backend.allocate(layout_fused.total_count(), DType::f32);
+  auto gradients_separate = backend.allocate(layout_fused.total_count(), DType::f32);
+  Rng rng(7, "graph-pool");
+  std::vector<float> weights(layout_fused.total_count());
+  for (auto& weight : weights) weight = static_cast<float>(rng.normal());
+  backend.upload(weights.data(), parameters->view());
+  fused->bind_parameters(layout_fused, parameters->view(), gradients_fused->view());
+  separate->bind_parameters(layout_separate, parameters->view(), gradients_separate->view());
+
+  const std::int64_t batch = 3;
+  std::vector<float> input(static_cast<std::size_t>(batch * 2 * 8 * 8));
+  for (auto& value : input) value = static_cast<float>(rng.normal());
+  std::vector<float> outputs[2], diffs[2];
+  std::vector<float> diff_out(static_cast<std::size_t>(batch * 4));
+  for (auto& value : diff_out) value = static_cast<float>(rng.normal());
+  int which = 0;
+  for (Graph* graph : {fused.get(), separate.get()}) {
+    backend.write_tensor(input.data(), graph->input_tensor(batch));
+    const Tensor& out = graph->forward(batch, {.mode = Mode::training, .keep_for_backward = true});
+    outputs[which].resize(static_cast<std::size_t>(out.shape().count()));
+    backend.read_tensor(out, outputs[which].data());
+    backend.write_tensor(diff_out.data(), graph->output_diff());
+    graph->backward(true);
+    ++which;
+  }
+  for (auto& value : outputs[0]) value *= 2.0F;
+  CHECK(testing::relative_difference(outputs[0], outputs[1]) < 1e-6);
+  std::vector<float> fused_gradient(layout_fused.total_count()), separate_gradient(layout_fused.total_count());
+  backend.download(gradients_fused->view(), fused_gradient.data());
+  backend.download(gradients_separate->view(), separate_gradient.data());
+  for (auto& value : fused_gradient) value *= 2.0F;
+  CHECK(testing::relative_difference(fused_gradient, separate_gradient) < 1e-5);
+}
+
 TEST_CASE("graph: shapes that do not fit raise UserError naming the layer") {
   Graph graph({1, 3, 6, 6});
   auto x = graph.add("pool", std::make_unique<MaxPool2d>(4), Graph::input());

@@ -47,6 +47,9 @@ struct BatchNormSpec {
   double eps = 1e-5;
   double momentum = 0.1;
   bool fuse_relu = false;  // dst = max(0, normalised); backward applies the ReLU mask first
+  // k >= 2: dst is then max-pooled over k×k windows with stride k, no padding (floor), and backward
+  // takes the pooled diff (first maximum of each window in scan order, as PyTorch). 0: none.
+  std::int64_t fused_max_pool = 0;
 };
 
 class BOOST_SYMBOL_VISIBLE BatchNormOp {

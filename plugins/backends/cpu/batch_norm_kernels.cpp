@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace thermo::cpu {
 namespace {
@@ -23,12 +24,13 @@ inline float normalised(float x, float high, float low, float inverse) {
   return ((x - high) - low) * inverse;
 }
 
-// The value kept where a fused ReLU passes (x̂ > 0), else 0: a bitwise select (not a branch,
+// The value kept where a fused ReLU passes (x̂ > 0 or NaN), else 0: a bitwise select (not a branch,
 // which keeps the loops that mix float and double vectorisable on baseline x86-64).
+// NaN passes (PyTorch's ReLU keeps it), so that a diverged network's NaN reaches the loss.
 template <bool kRelu>
 inline float passed(float value, float normalised_value) {
   if constexpr (kRelu) {
-    const std::uint32_t keep = normalised_value > 0.0F ? ~std::uint32_t{0} : 0U;
+    const std::uint32_t keep = !(normalised_value <= 0.0F) ? ~std::uint32_t{0} : 0U;
     return std::bit_cast<float>(std::bit_cast<std::uint32_t>(value) & keep);
   }
   return value;
@@ -234,6 +236,115 @@ void gradient_run(const float* src, const float* diff_dst, float* diff_src, Inde
   }
 }
 
+// Whether y replaces the window's maximum so far: larger, or NaN (PyTorch's max pooling).
+inline bool replaces(float y, float best) {
+  return static_cast<bool>(static_cast<int>(y > best) | static_cast<int>(y != y));  // no branch: vectorisable
+}
+
+// One run's pooled maxima: dst[position·block + j] = max over the window of x̂ (ReLU applied).
+template <int kBlock, bool kRelu, int kWindow>
+void max_pool_run(const float* src, float* dst, Index runtime_block, const PoolWindows& windows, const float* high,
+                  const float* low, const float* inverse) {
+  const Index block = kBlock > 0 ? kBlock : runtime_block;
+  const Index k = kWindow > 0 ? kWindow : windows.window, width = windows.width;
+  const Index pooled_height = windows.pooled_height(), pooled_width = windows.pooled_width();
+  for (Index row = 0; row < pooled_height; ++row) {
+    for (Index column = 0; column < pooled_width; ++column) {
+      const float* corner = src + (row * k * width + column * k) * block;
+      float* out = dst + (row * pooled_width + column) * block;
+#pragma omp simd
+      for (Index j = 0; j < block; ++j) {
+        float best = -std::numeric_limits<float>::infinity();
+        for (Index dy = 0; dy < k; ++dy) {
+          for (Index dx = 0; dx < k; ++dx) {
+            const float y = normalised(corner[(dy * width + dx) * block + j], high[j], low[j], inverse[j]);
+            best = replaces(y, best) ? y : best;
+          }
+        }
+        out[j] = passed<kRelu>(best, best);
+      }
+    }
+  }
+}
+
+// Σ g and Σ g·x̂ over one run, g the pooled diff at each window's first maximum (masked by the
+// ReLU there), zero elsewhere.
+template <int kBlock, bool kRelu, int kWindow>
+void max_pool_gradient_sums(const float* src, const float* diff_pooled, Index runtime_block,
+                            const PoolWindows& windows, const float* high, const float* low, const float* inverse,
+                            double* sum, double* weighted) {
+  const Index block = kBlock > 0 ? kBlock : runtime_block;
+  const Index k = kWindow > 0 ? kWindow : windows.window, width = windows.width;
+  const Index pooled_height = windows.pooled_height(), pooled_width = windows.pooled_width();
+  for (Index row = 0; row < pooled_height; ++row) {
+    for (Index column = 0; column < pooled_width; ++column) {
+      const float* corner = src + (row * k * width + column * k) * block;
+      const float* diff = diff_pooled + (row * pooled_width + column) * block;
+#pragma omp simd
+      for (Index j = 0; j < block; ++j) {
+        float best = -std::numeric_limits<float>::infinity();
+        for (Index dy = 0; dy < k; ++dy) {
+          for (Index dx = 0; dx < k; ++dx) {
+            const float y = normalised(corner[(dy * width + dx) * block + j], high[j], low[j], inverse[j]);
+            best = replaces(y, best) ? y : best;
+          }
+        }
+        const float g = passed<kRelu>(diff[j], best);
+        sum[j] += static_cast<double>(g);
+        weighted[j] += static_cast<double>(g) * static_cast<double>(best);
+      }
+    }
+  }
+}
+
+// diff_src over one run: inverse_std·g − offset − x̂·slope, g as in max_pool_gradient_sums.
+template <int kBlock, bool kRelu, int kWindow>
+void max_pool_gradient_run(const float* src, const float* diff_pooled, float* diff_src, Index runtime_block,
+                           const PoolWindows& windows, const float* high, const float* low, const float* inverse,
+                           const float* offset, const float* slope) {
+  const Index block = kBlock > 0 ? kBlock : runtime_block;
+  const Index k = kWindow > 0 ? kWindow : windows.window, width = windows.width, height = windows.height;
+  const Index pooled_height = windows.pooled_height(), pooled_width = windows.pooled_width();
+  for (Index row = 0; row < pooled_height; ++row) {
+    for (Index column = 0; column < pooled_width; ++column) {
+      const Index corner = (row * k * width + column * k) * block;
+      const float* diff = diff_pooled + (row * pooled_width + column) * block;
+#pragma omp simd
+      for (Index j = 0; j < block; ++j) {
+        float best = -std::numeric_limits<float>::infinity();
+        for (Index dy = 0; dy < k; ++dy) {
+          for (Index dx = 0; dx < k; ++dx) {
+            const float y = normalised(src[corner + (dy * width + dx) * block + j], high[j], low[j], inverse[j]);
+            best = replaces(y, best) ? y : best;
+          }
+        }
+        // The first position equal to the maximum is the one that set it; it takes g.
+        float unclaimed = passed<kRelu>(diff[j], best);
+        for (Index dy = 0; dy < k; ++dy) {
+          for (Index dx = 0; dx < k; ++dx) {
+            const Index at = corner + (dy * width + dx) * block + j;
+            const float y = normalised(src[at], high[j], low[j], inverse[j]);
+            const float own = y == best ? unclaimed : 0.0F;
+            unclaimed = y == best ? 0.0F : unclaimed;
+            diff_src[at] = inverse[j] * own - offset[j] - y * slope[j];
+          }
+        }
+      }
+    }
+  }
+  // Rows and columns outside every window (height or width not a multiple of the window).
+  for (Index y = 0; y < height; ++y) {
+    for (Index x = y < pooled_height * k ? pooled_width * k : 0; x < width; ++x) {
+      const Index at = (y * width + x) * block;
+#pragma omp simd
+      for (Index j = 0; j < block; ++j) {
+        const float value = normalised(src[at + j], high[j], low[j], inverse[j]);
+        diff_src[at + j] = -offset[j] - value * slope[j];
+      }
+    }
+  }
+}
+
 // One run (sample, block) of each kernel, compiled for AVX-512, AVX2 and baseline x86-64 and
 // chosen at load time (the plugin is built for baseline x86-64; the float64 sums need wide
 // vectors to keep up with memory). The OpenMP loops over runs stay outside.
@@ -272,6 +383,58 @@ void gradient_of_run(const float* src, const float* diff_dst, float* diff_src, I
   with_block(block, relu, [&]<int kBlock, bool kRelu>() {
     gradient_run<kBlock, kRelu>(src, diff_dst, diff_src, spatial, block, high, low, inverse, offset, slope);
   });
+}
+
+// with_block, and the pooling window as a compile-time constant when it is 2 (kWindow = 0 reads
+// it at run time).
+template <typename Kernel>
+inline void with_block_and_window(Index block, bool relu, Index window, const Kernel& kernel) {
+  if (window == 2) {
+    with_block(block, relu, [&]<int kBlock, bool kRelu>() { kernel.template operator()<kBlock, kRelu, 2>(); });
+  } else {
+    with_block(block, relu, [&]<int kBlock, bool kRelu>() { kernel.template operator()<kBlock, kRelu, 0>(); });
+  }
+}
+
+THERMO_VECTOR_CLONES
+void max_pool_one_run(const float* src, float* dst, Index block, const PoolWindows& windows, const float* high,
+                      const float* low, const float* inverse, bool relu) {
+  with_block_and_window(block, relu, windows.window, [&]<int kBlock, bool kRelu, int kWindow>() {
+    max_pool_run<kBlock, kRelu, kWindow>(src, dst, block, windows, high, low, inverse);
+  });
+}
+
+THERMO_VECTOR_CLONES
+void max_pool_gradient_sums_of_run(const float* src, const float* diff_pooled, Index block, const PoolWindows& windows,
+                                   const float* high, const float* low, const float* inverse, bool relu, double* sum,
+                                   double* weighted) {
+  with_block_and_window(block, relu, windows.window, [&]<int kBlock, bool kRelu, int kWindow>() {
+    max_pool_gradient_sums<kBlock, kRelu, kWindow>(src, diff_pooled, block, windows, high, low, inverse, sum, weighted);
+  });
+}
+
+THERMO_VECTOR_CLONES
+void max_pool_gradient_of_run(const float* src, const float* diff_pooled, float* diff_src, Index block,
+                              const PoolWindows& windows, const float* high, const float* low, const float* inverse,
+                              const float* offset, const float* slope, bool relu) {
+  with_block_and_window(block, relu, windows.window, [&]<int kBlock, bool kRelu, int kWindow>() {
+    max_pool_gradient_run<kBlock, kRelu, kWindow>(src, diff_pooled, diff_src, block, windows, high, low, inverse, offset,
+                                         slope);
+  });
+}
+
+// Per channel: offset = inverse_std·mean(g), slope = inverse_std·mean(g·x̂).
+void gradient_coefficients(const std::vector<double>& sum, const std::vector<double>& weighted, const float* inverse,
+                           const ChannelBlocks& layout, std::vector<float>& offsets, std::vector<float>& slopes) {
+  const auto padded = static_cast<std::size_t>(layout.padded_channels());
+  const auto count = static_cast<double>(layout.batch * layout.spatial);
+  offsets.assign(padded, 0.0F);
+  slopes.assign(padded, 0.0F);
+  for (std::size_t c = 0; c < padded; ++c) {
+    const auto scale = static_cast<double>(inverse[c]);
+    offsets[c] = static_cast<float>(scale * sum[c] / count);
+    slopes[c] = static_cast<float>(scale * weighted[c] / count);
+  }
 }
 
 }  // namespace
@@ -333,14 +496,8 @@ void normalise_backward(const float* src, const float* diff_dst, float* diff_src
     gradient_sums_of_run(src + offset, diff_dst + offset, layout.spatial, layout.block, high + first, low + first,
                          inverse + first, relu, s, w);
   });
-  const auto padded = static_cast<std::size_t>(layout.padded_channels());
-  const auto count = static_cast<double>(layout.batch * layout.spatial);
-  std::vector<float> offsets(padded, 0.0F), slopes(padded, 0.0F);
-  for (std::size_t c = 0; c < padded; ++c) {
-    const auto scale = static_cast<double>(inverse[c]);
-    offsets[c] = static_cast<float>(scale * sum[c] / count);
-    slopes[c] = static_cast<float>(scale * weighted[c] / count);
-  }
+  std::vector<float> offsets, slopes;
+  gradient_coefficients(sum, weighted, inverse, layout, offsets, slopes);
   const Index runs = layout.runs();
   const int team = team_size(layout, threads);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
@@ -349,6 +506,43 @@ void normalise_backward(const float* src, const float* diff_dst, float* diff_src
     const Index first = layout.first_channel(run);
     gradient_of_run(src + offset, diff_dst + offset, diff_src + offset, layout.spatial, layout.block, high + first,
                     low + first, inverse + first, offsets.data() + first, slopes.data() + first, relu);
+  }
+}
+
+void normalise_max_pool(const float* src, float* dst, const ChannelBlocks& layout, const ChannelBlocks& pooled,
+                        const PoolWindows& windows, const Normalisation& normalisation, bool relu, int threads) {
+  const Index runs = layout.runs();
+  const int team = team_size(layout, threads);
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+  for (Index run = 0; run < runs; ++run) {
+    const Index first = layout.first_channel(run);
+    max_pool_one_run(src + layout.run_offset(run), dst + pooled.run_offset(run), layout.block, windows,
+                     normalisation.mean_high.data() + first, normalisation.mean_low.data() + first,
+                     normalisation.inverse_std.data() + first, relu);
+  }
+}
+
+void normalise_max_pool_backward(const float* src, const float* diff_pooled, float* diff_src,
+                                 const ChannelBlocks& layout, const ChannelBlocks& pooled, const PoolWindows& windows,
+                                 const Normalisation& normalisation, bool relu, int threads) {
+  const float* high = normalisation.mean_high.data();
+  const float* low = normalisation.mean_low.data();
+  const float* inverse = normalisation.inverse_std.data();
+  std::vector<double> sum, weighted;
+  channel_sums(layout, threads, sum, weighted, [&](Index run, Index first, double* s, double* w) {
+    max_pool_gradient_sums_of_run(src + layout.run_offset(run), diff_pooled + pooled.run_offset(run), layout.block,
+                                  windows, high + first, low + first, inverse + first, relu, s, w);
+  });
+  std::vector<float> offsets, slopes;
+  gradient_coefficients(sum, weighted, inverse, layout, offsets, slopes);
+  const Index runs = layout.runs();
+  const int team = team_size(layout, threads);
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+  for (Index run = 0; run < runs; ++run) {
+    const Index first = layout.first_channel(run);
+    max_pool_gradient_of_run(src + layout.run_offset(run), diff_pooled + pooled.run_offset(run),
+                             diff_src + layout.run_offset(run), layout.block, windows, high + first, low + first,
+                             inverse + first, offsets.data() + first, slopes.data() + first, relu);
   }
 }
 

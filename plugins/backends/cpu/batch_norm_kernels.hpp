@@ -7,6 +7,7 @@
 
 #include "channel_blocks.hpp"
 
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -37,5 +38,28 @@ void normalise(const float* src, float* dst, const ChannelBlocks& layout, const 
 // diff_src = inverse_std · (g − mean(g) − x̂ · mean(g · x̂)), g = diff_dst (masked by x̂ > 0 with relu).
 void normalise_backward(const float* src, const float* diff_dst, float* diff_src, const ChannelBlocks& layout,
                         const Normalisation& normalisation, bool relu, int threads);
+
+// Max pooling after the normalisation (and ReLU): windows of window×window with that stride, no
+// padding, the output height·width = floor(height / window)·floor(width / window).
+struct PoolWindows {
+  std::int64_t height = 0;
+  std::int64_t width = 0;
+  std::int64_t window = 0;
+  [[nodiscard]] std::int64_t pooled_height() const { return height / window; }
+  [[nodiscard]] std::int64_t pooled_width() const { return width / window; }
+};
+
+// dst (laid out as `pooled`: src's blocks over the pooled positions) = the maximum of x̂ (or of
+// max(x̂, 0) with relu) over each window. x̂ is monotone in x, so this is the pooling of the
+// normalised tensor, value for value, without writing it.
+void normalise_max_pool(const float* src, float* dst, const ChannelBlocks& layout, const ChannelBlocks& pooled,
+                        const PoolWindows& windows, const Normalisation& normalisation, bool relu, int threads);
+
+// The gradient through normalise_max_pool with the batch statistics of src: each window's diff
+// goes to its first maximum in scan order (PyTorch's rule), the other positions get none, then
+// through the ReLU mask and the normalisation as normalise_backward.
+void normalise_max_pool_backward(const float* src, const float* diff_pooled, float* diff_src,
+                                 const ChannelBlocks& layout, const ChannelBlocks& pooled, const PoolWindows& windows,
+                                 const Normalisation& normalisation, bool relu, int threads);
 
 }  // namespace thermo::cpu

@@ -6,7 +6,9 @@
 // backward from src and the statistics, bit for bit as the forward computed it. Backward reads
 // the src of the last training forward, so src must not be overwritten (no in-place forward)
 // until then. Layouts that are not channel blocks are converted to plain NCHW (never produced by
-// this backend's ops).
+// this backend's ops). With a fused max pooling the output is pooled in the same pass (the
+// normalised tensor is never written) and backward takes the pooled diff: the pooling backward,
+// the ReLU mask and the normalisation's gradient in two passes over src.
 #include "batch_norm_kernels.hpp"
 #include "cpu_memory.hpp"
 #include "cpu_ops.hpp"
@@ -31,6 +33,7 @@ class CpuBatchNorm final : public BatchNormOp {
   CpuBatchNorm(ContextPtr context, const BatchNormSpec& spec) : context_(std::move(context)), spec_(spec) {
     require(spec.channels > 0, "batch norm needs a positive channel count");
     require(spec.eps > 0.0, "batch norm needs eps > 0");
+    require(spec.fused_max_pool == 0 || spec.fused_max_pool >= 2, "batch norm: a fused max pooling needs a window >= 2");
   }
 
   void forward_training(const Tensor& src, Tensor& dst, VectorView running_mean, VectorView running_var) override {
@@ -48,9 +51,7 @@ class CpuBatchNorm final : public BatchNormOp {
     std::vector<double> mean(channels), variance(channels);
     batch_statistics(data_of(input.data), input.layout, context_->threads(), mean, variance);
     normalisation_ = make_normalisation(mean, variance, spec_.eps, input.layout);
-    auto& dst_storage = prepare_dst(dst, src.shape(), input.data.get_desc(), *context_);
-    normalise(data_of(input.data), dst_storage.data(), input.layout, normalisation_, spec_.fuse_relu,
-              context_->threads());
+    write_output(input, src.shape(), normalisation_, dst);
 
     auto* running_mean_values = static_cast<float*>(running_mean.data);
     auto* running_var_values = static_cast<float*>(running_var.data);
@@ -78,28 +79,59 @@ class CpuBatchNorm final : public BatchNormOp {
     const auto* var_values = static_cast<const float*>(running_var.data);
     const std::vector<double> mean(mean_values, mean_values + channels);
     const std::vector<double> variance(var_values, var_values + channels);
-    const auto normalisation = make_normalisation(mean, variance, spec_.eps, input.layout);
-    auto& dst_storage = prepare_dst(dst, src.shape(), input.data.get_desc(), *context_);
-    normalise(data_of(input.data), dst_storage.data(), input.layout, normalisation, spec_.fuse_relu,
-              context_->threads());
+    write_output(input, src.shape(), make_normalisation(mean, variance, spec_.eps, input.layout), dst);
   }
 
   void backward(const Tensor& diff_dst, Tensor& diff_src) override {
     context_->use_threads();
     require(!last_src_.empty(), "batch norm backward needs a training forward first");
-    require(diff_dst.shape() == last_src_.shape(), "batch norm backward: diff_dst " + to_string(diff_dst.shape()) +
-                                                       " does not match the last forward's " +
-                                                       to_string(last_src_.shape()));
+    const Shape4 output = output_shape(last_src_.shape());
+    require(diff_dst.shape() == output, "batch norm backward: diff_dst " + to_string(diff_dst.shape()) +
+                                            " does not match the last forward's output " + to_string(output));
     require(storage_of(last_src_).desc() == last_src_desc_, "batch norm backward: the forward's src was overwritten");
     const auto& desc = last_input_.data.get_desc();
-    const auto diff_dst_memory = diff_dst_converter_.to(storage_of(diff_dst).memory(), desc, *context_);
+    const float* src = data_of(last_input_.data);
     auto& diff_src_storage = prepare_dst(diff_src, last_src_.shape(), desc, *context_);
-    normalise_backward(data_of(last_input_.data), data_of(diff_dst_memory), diff_src_storage.data(), last_input_.layout,
-                       normalisation_, spec_.fuse_relu, context_->threads());
+    if (spec_.fused_max_pool == 0) {
+      const auto diff_dst_memory = diff_dst_converter_.to(storage_of(diff_dst).memory(), desc, *context_);
+      normalise_backward(src, data_of(diff_dst_memory), diff_src_storage.data(), last_input_.layout, normalisation_,
+                         spec_.fuse_relu, context_->threads());
+      return;
+    }
+    const auto pooled_desc = same_kind_of_layout(desc, dims_of(output));
+    const auto diff_dst_memory = diff_dst_converter_.to(storage_of(diff_dst).memory(), pooled_desc, *context_);
+    normalise_max_pool_backward(src, data_of(diff_dst_memory), diff_src_storage.data(), last_input_.layout,
+                                *channel_blocks(pooled_desc), windows(last_src_.shape()), normalisation_,
+                                spec_.fuse_relu, context_->threads());
   }
 
  private:
   static float* data_of(const memory& data) { return static_cast<float*>(data.get_data_handle()); }
+
+  [[nodiscard]] PoolWindows windows(const Shape4& shape) const {
+    return {shape.h, shape.w, spec_.fused_max_pool};
+  }
+  [[nodiscard]] Shape4 output_shape(const Shape4& src) const {
+    if (spec_.fused_max_pool == 0) return src;
+    const auto pooled = windows(src);
+    return {src.n, src.c, pooled.pooled_height(), pooled.pooled_width()};
+  }
+
+  // dst = the normalised input (ReLU, max pooling as the spec fuses them), in the input's layout.
+  void write_output(const Input& input, const Shape4& shape, const Normalisation& normalisation, Tensor& dst) const {
+    const auto& desc = input.data.get_desc();
+    const float* src = data_of(input.data);
+    if (spec_.fused_max_pool == 0) {
+      auto& dst_storage = prepare_dst(dst, shape, desc, *context_);
+      normalise(src, dst_storage.data(), input.layout, normalisation, spec_.fuse_relu, context_->threads());
+      return;
+    }
+    const Shape4 output = output_shape(shape);
+    const auto pooled_desc = same_kind_of_layout(desc, dims_of(output));
+    auto& dst_storage = prepare_dst(dst, output, pooled_desc, *context_);
+    normalise_max_pool(src, dst_storage.data(), input.layout, *channel_blocks(pooled_desc), windows(shape),
+                       normalisation, spec_.fuse_relu, context_->threads());
+  }
 
   // src itself when the kernels read its layout, else a plain NCHW copy in the converter's
   // scratch (kept until the converter's next use).
@@ -112,6 +144,9 @@ class CpuBatchNorm final : public BatchNormOp {
   void check_shape(const Shape4& shape) const {
     require(shape.c == spec_.channels && shape.n > 0 && shape.h > 0 && shape.w > 0,
             "batch norm over " + std::to_string(spec_.channels) + " channels got " + to_string(shape));
+    require(shape.h >= spec_.fused_max_pool && shape.w >= spec_.fused_max_pool,
+            "batch norm with a fused max pooling of " + std::to_string(spec_.fused_max_pool) + " got " +
+                to_string(shape));
   }
 
   void check_statistics(ConstVectorView mean, ConstVectorView var) const {

@@ -1,5 +1,7 @@
 #include "channel_blocks.hpp"
 
+#include <stdexcept>
+
 namespace thermo::cpu {
 
 std::optional<ChannelBlocks> channel_blocks(const dnnl::memory::desc& desc) {
@@ -46,6 +48,24 @@ std::optional<ChannelBlocks> channel_blocks(const dnnl::memory::desc& desc) {
                           (layout.batch == 1 || layout.sample_stride >= layout.blocks * run);
   if (!spatial_contiguous || !runs_apart) return std::nullopt;
   return layout;
+}
+
+dnnl::memory::desc same_kind_of_layout(const dnnl::memory::desc& desc, const dnnl::memory::dims& dims) {
+  using tag = dnnl::memory::format_tag;
+  const auto layout = channel_blocks(desc);
+  if (!layout) throw std::logic_error("same_kind_of_layout: not a layout of channel blocks");
+  tag format = tag::nchw;
+  if (desc.data.format_desc.blocking.inner_nblks == 1) {
+    switch (layout->block) {
+      case 16: format = tag::nChw16c; break;
+      case 8: format = tag::nChw8c; break;
+      case 4: format = tag::nChw4c; break;
+      default: throw std::logic_error("same_kind_of_layout: unexpected channel block");
+    }
+  } else if (layout->block > 1) {
+    format = tag::nhwc;
+  }
+  return {dims, dnnl::memory::data_type::f32, format};
 }
 
 }  // namespace thermo::cpu

@@ -68,6 +68,7 @@ class BOOST_SYMBOL_VISIBLE Graph {
     std::vector<NodeId> inputs;
     std::vector<NodeId> consumers;
     Shape4 sample_shape;      // n = 1
+    Shape4 output_shape;      // n = 1: what its tensor holds, the last fused layer's output
     bool needs_diff = false;  // a trainable parameter lies upstream (node included)
   };
   // The tensors of every node: outputs made at the first batch, diffs on first use.
@@ -82,6 +83,7 @@ class BOOST_SYMBOL_VISIBLE Graph {
   Tensor& scratch_diff(Slot& slot, NodeId node, std::int64_t batch);
   void contribute(Slot& slot, NodeId node, const Tensor* diff, bool written_in_place, std::int64_t batch);
   void require_built() const;
+  void fuse_after_batch_norm(NodeId id);
 
   Backend* backend_ = nullptr;
   std::vector<Node> nodes_;

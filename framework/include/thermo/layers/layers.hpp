@@ -56,8 +56,10 @@ class BOOST_SYMBOL_VISIBLE BatchNorm2d final : public Layer {
   void backward(std::span<const Tensor* const> src, const Tensor& diff_dst, std::span<Tensor* const> diff_src,
                 bool parameter_gradients) override;
 
-  // The graph calls this before create_ops when the only consumer is a ReLU.
+  // The graph calls these before create_ops when the only consumer is a ReLU, and when that
+  // ReLU's only consumer is a max pooling of window `kernel` and stride `kernel`.
   void fuse_relu() { spec_.fuse_relu = true; }
+  void fuse_max_pool(std::int64_t kernel) { spec_.fused_max_pool = kernel; }
   [[nodiscard]] const BatchNormSpec& spec() const { return spec_; }
 
  private:
@@ -92,12 +94,18 @@ class BOOST_SYMBOL_VISIBLE Pool2d : public Layer {
   [[nodiscard]] std::string_view kind() const override;
   [[nodiscard]] Shape4 output_shape(std::span<const Shape4> src) const override;
   void create_ops(Backend& backend) override;
+  [[nodiscard]] bool is_identity() const override { return fused_; }
   void forward(std::span<const Tensor* const> src, Tensor& dst, const ForwardPass& pass) override;
   void backward(std::span<const Tensor* const> src, const Tensor& diff_dst, std::span<Tensor* const> diff_src,
                 bool parameter_gradients) override;
 
+  [[nodiscard]] const PoolSpec& spec() const { return spec_; }
+  // The graph calls this when the batch norm before the ReLU before it applies the pooling.
+  void mark_fused() { fused_ = true; }
+
  private:
   PoolSpec spec_;
+  bool fused_ = false;
   std::unique_ptr<PoolOp> op_;
 };
 

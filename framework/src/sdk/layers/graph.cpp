@@ -68,14 +68,8 @@ void Graph::build(Backend& backend) {
   if (built_) throw std::logic_error("Graph::build called twice");
   if (nodes_.size() < 2) throw std::logic_error("Graph::build: the graph has no layer");
   backend_ = &backend;
-  for (NodeId id = 1; id < nodes_.size(); ++id) {
-    auto* batch_norm = dynamic_cast<BatchNorm2d*>(nodes_[id].layer.get());
-    if (batch_norm == nullptr || id == output_ || nodes_[id].consumers.size() != 1) continue;
-    auto* relu = dynamic_cast<Relu*>(nodes_[nodes_[id].consumers[0]].layer.get());
-    if (relu == nullptr) continue;
-    batch_norm->fuse_relu();
-    relu->mark_fused();
-  }
+  for (auto& node : nodes_) node.output_shape = node.sample_shape;
+  for (NodeId id = 1; id < nodes_.size(); ++id) fuse_after_batch_norm(id);
   for (NodeId id = 1; id < nodes_.size(); ++id) {
     auto& node = nodes_[id];
     node.layer->create_ops(backend);
@@ -87,6 +81,27 @@ void Graph::build(Backend& backend) {
   current_diff_.assign(nodes_.size(), nullptr);
   diff_is_own_.assign(nodes_.size(), false);
   built_ = true;
+}
+
+// A batch norm applies the ReLU that is its only consumer, and the max pooling (window = stride,
+// no padding) that is that ReLU's only consumer; the fused layers become aliases of its output.
+void Graph::fuse_after_batch_norm(NodeId id) {
+  auto* batch_norm = dynamic_cast<BatchNorm2d*>(nodes_[id].layer.get());
+  if (batch_norm == nullptr || id == output_ || nodes_[id].consumers.size() != 1) return;
+  const NodeId relu_id = nodes_[id].consumers[0];
+  auto* relu = dynamic_cast<Relu*>(nodes_[relu_id].layer.get());
+  if (relu == nullptr) return;
+  batch_norm->fuse_relu();
+  relu->mark_fused();
+  if (relu_id == output_ || nodes_[relu_id].consumers.size() != 1) return;
+  const NodeId pool_id = nodes_[relu_id].consumers[0];
+  auto* pool = dynamic_cast<Pool2d*>(nodes_[pool_id].layer.get());
+  if (pool == nullptr) return;
+  const PoolSpec& spec = pool->spec();
+  if (spec.kind != PoolKind::max || spec.stride != spec.kernel || spec.padding != 0 || spec.kernel < 2) return;
+  batch_norm->fuse_max_pool(spec.kernel);
+  pool->mark_fused();
+  nodes_[id].output_shape = nodes_[pool_id].sample_shape;
 }
 
 void Graph::require_built() const {
@@ -121,7 +136,7 @@ Graph::Slot& Graph::slot(std::int64_t batch) {
     slot_.scratch.resize(nodes_.size());
     for (NodeId id = 0; id < nodes_.size(); ++id) {
       if (id != input() && nodes_[id].layer->is_identity()) continue;
-      slot_.outputs[id] = backend_->create_tensor(nodes_[id].sample_shape.with_batch(batch));
+      slot_.outputs[id] = backend_->create_tensor(nodes_[id].output_shape.with_batch(batch));
     }
   }
   return slot_;
@@ -129,13 +144,13 @@ Graph::Slot& Graph::slot(std::int64_t batch) {
 
 Tensor& Graph::own_diff(Slot& slot, NodeId node, std::int64_t batch) {
   auto& tensor = slot.diffs[node];
-  if (tensor.empty()) tensor = backend_->create_tensor(nodes_[node].sample_shape.with_batch(batch));
+  if (tensor.empty()) tensor = backend_->create_tensor(nodes_[node].output_shape.with_batch(batch));
   return tensor;
 }
 
 Tensor& Graph::scratch_diff(Slot& slot, NodeId node, std::int64_t batch) {
   auto& tensor = slot.scratch[node];
-  if (tensor.empty()) tensor = backend_->create_tensor(nodes_[node].sample_shape.with_batch(batch));
+  if (tensor.empty()) tensor = backend_->create_tensor(nodes_[node].output_shape.with_batch(batch));
   return tensor;
 }
 

@@ -157,16 +157,18 @@ Shape4 Pool2d::output_shape(std::span<const Shape4> src) const {
 }
 
 void Pool2d::create_ops(Backend& backend) {
-  op_ = backend.make_pool(spec_);
+  if (!fused_) op_ = backend.make_pool(spec_);
 }
 
 void Pool2d::forward(std::span<const Tensor* const> src, Tensor& dst, const ForwardPass& pass) {
+  if (fused_) throw std::logic_error("Pool2d::forward on a pooling fused into its batch norm");
   require_ops(op_.get(), kind());
   op_->forward(*src[0], dst, pass.keep_for_backward);
 }
 
 void Pool2d::backward(std::span<const Tensor* const> /*src*/, const Tensor& diff_dst, std::span<Tensor* const> diff_src,
                       bool /*parameter_gradients*/) {
+  if (fused_) throw std::logic_error("Pool2d::backward on a pooling fused into its batch norm");
   if (diff_src[0] != nullptr) op_->backward(diff_dst, *diff_src[0]);
 }
 
