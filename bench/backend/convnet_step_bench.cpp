@@ -1,5 +1,6 @@
 // One training step of the paper's ConvNet(c) at batch 128 (3×32×32 input, cross-entropy) run
-// op by op through a backend plugin: forward, then backward with data and weight gradients of
+// op by op through a backend plugin, fused as the model fuses them (batch norm + ReLU + max
+// pooling): forward, then backward with data and weight gradients of
 // every convolution. Prints ms per step (the minimum over repeats: the machine is shared), the
 // time per kind of op, and the GFLOP/s the convolutions reach.
 //
@@ -109,11 +110,11 @@ class Timer {
 struct ConvLayer {
   thermo::Conv2dSpec spec;
   std::unique_ptr<thermo::Conv2dOp> conv;
-  std::unique_ptr<thermo::BatchNormOp> norm;
-  std::unique_ptr<thermo::PoolOp> pool;  // maxpool 2 after layers 2-4
+  std::unique_ptr<thermo::BatchNormOp> norm;  // ReLU and (layers 2-4) max pooling fused, as in the model
   std::unique_ptr<thermo::DeviceBuffer> weight, diff_weight, running_mean, running_var;
   Shape4 src_shape, conv_shape, out_shape;
-  Tensor conv_out, norm_out, pool_out, diff_norm_out, diff_conv_out, diff_src;
+  Tensor conv_out, norm_out, diff_conv_out, diff_src;
+  std::string norm_kind;  // the timer's label
   double flops = 0.0;  // forward multiply-adds × 2
 };
 
@@ -137,7 +138,10 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
     auto& layer = layers[index];
     layer.spec = {shape.c, widths[index], 3, 1, 1};
     layer.conv = backend.make_conv2d(layer.spec);
-    layer.norm = backend.make_batch_norm({widths[index], 1e-5, 0.1, true});
+    thermo::BatchNormSpec norm_spec{widths[index], 1e-5, 0.1, true};
+    if (index > 0) norm_spec.fused_max_pool = 2;
+    layer.norm = backend.make_batch_norm(norm_spec);
+    layer.norm_kind = index > 0 ? "bn+relu+maxpool" : "bn+relu";
     layer.weight = random_buffer(static_cast<std::size_t>(layer.spec.weight_count()),
                                  1.0F / std::sqrt(static_cast<float>(shape.c * 9)));
     layer.diff_weight = backend.allocate(static_cast<std::size_t>(layer.spec.weight_count()), thermo::DType::f32);
@@ -148,17 +152,12 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
     layer.conv_shape = layer.spec.output_shape(shape);
     layer.flops = 2.0 * static_cast<double>(layer.conv_shape.count() * shape.c * 9);
     shape = layer.conv_shape;
-    if (index > 0) {
-      layer.pool = backend.make_pool({thermo::PoolKind::max, 2, 2, 0});
-      shape = thermo::PoolSpec{thermo::PoolKind::max, 2, 2, 0}.output_shape(shape);
-    }
+    if (index > 0) shape = thermo::PoolSpec{thermo::PoolKind::max, 2, 2, 0}.output_shape(shape);
     layer.out_shape = shape;
     layer.conv_out = backend.create_tensor(layer.conv_shape);
-    layer.norm_out = backend.create_tensor(layer.conv_shape);
-    layer.diff_norm_out = backend.create_tensor(layer.conv_shape);
+    layer.norm_out = backend.create_tensor(shape);
     layer.diff_conv_out = backend.create_tensor(layer.conv_shape);
     layer.diff_src = backend.create_tensor(layer.src_shape);
-    if (layer.pool) layer.pool_out = backend.create_tensor(shape);
   }
   const thermo::PoolSpec final_pool_spec{thermo::PoolKind::max, 4, 4, 0};
   auto final_pool = backend.make_pool(final_pool_spec);
@@ -195,15 +194,11 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
     const Tensor* src = &input;
     for (auto& layer : layers) {
       timer.time("conv forward", [&] { layer.conv->forward(*src, layer.weight->view(), layer.conv_out); });
-      timer.time("bn+relu forward", [&] {
+      timer.time(layer.norm_kind + " forward", [&] {
         layer.norm->forward_training(layer.conv_out, layer.norm_out, layer.running_mean->view(),
                                      layer.running_var->view());
       });
       src = &layer.norm_out;
-      if (layer.pool) {
-        timer.time("maxpool forward", [&] { layer.pool->forward(layer.norm_out, layer.pool_out, true); });
-        src = &layer.pool_out;
-      }
     }
     timer.time("maxpool forward", [&] { final_pool->forward(*src, pooled_out, true); });
     timer.time("linear+loss", [&] {
@@ -216,14 +211,8 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
     const Tensor* diff = &diff_last;
     for (std::size_t index = layers.size(); index-- > 0;) {
       auto& layer = layers[index];
-      const Tensor& layer_src =
-          index == 0 ? input : (layers[index - 1].pool ? layers[index - 1].pool_out : layers[index - 1].norm_out);
-      const Tensor* diff_norm = diff;
-      if (layer.pool) {
-        timer.time("maxpool backward", [&] { layer.pool->backward(*diff, layer.diff_norm_out); });
-        diff_norm = &layer.diff_norm_out;
-      }
-      timer.time("bn+relu backward", [&] { layer.norm->backward(*diff_norm, layer.diff_conv_out); });
+      const Tensor& layer_src = index == 0 ? input : layers[index - 1].norm_out;
+      timer.time(layer.norm_kind + " backward", [&] { layer.norm->backward(*diff, layer.diff_conv_out); });
       timer.time("conv backward weights",
                  [&] { layer.conv->backward_weights(layer_src, layer.diff_conv_out, layer.diff_weight->view()); });
       if (index > 0 || options.first_data_gradient) {

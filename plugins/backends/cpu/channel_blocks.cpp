@@ -50,6 +50,18 @@ std::optional<ChannelBlocks> channel_blocks(const dnnl::memory::desc& desc) {
   return layout;
 }
 
+bool same_memory_layout(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
+  if (a == b) return true;
+  const auto first = channel_blocks(a);
+  const auto second = channel_blocks(b);
+  if (!first || !second || a.get_size() != b.get_size()) return false;
+  const bool no_padding = first->padded_channels() == first->channels && second->padded_channels() == second->channels;
+  return no_padding && first->batch == second->batch && first->channels == second->channels &&
+         first->spatial == second->spatial && a.data.dims[2] == b.data.dims[2] && first->block == second->block &&
+         first->blocks == second->blocks && first->sample_stride == second->sample_stride &&
+         (first->blocks == 1 || first->block_stride == second->block_stride);
+}
+
 dnnl::memory::desc same_kind_of_layout(const dnnl::memory::desc& desc, const dnnl::memory::dims& dims) {
   using tag = dnnl::memory::format_tag;
   const auto layout = channel_blocks(desc);

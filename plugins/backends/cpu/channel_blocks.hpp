@@ -33,6 +33,10 @@ struct ChannelBlocks {
 // The channel blocks of a float32 4-D layout, or nothing when it is none of those above.
 [[nodiscard]] std::optional<ChannelBlocks> channel_blocks(const dnnl::memory::desc& desc);
 
+// Whether two descs of layouts above place every element at the same offset: nhwc and nChw16c
+// with 16 channels, for instance, are the same bytes, and a reorder between them is a copy.
+[[nodiscard]] bool same_memory_layout(const dnnl::memory::desc& a, const dnnl::memory::desc& b);
+
 // A layout of the same kind as `desc` (one of those above) for other dimensions (N, C, H, W):
 // what an op that changes the spatial size writes, so that its consumers see the same format.
 [[nodiscard]] dnnl::memory::desc same_kind_of_layout(const dnnl::memory::desc& desc, const dnnl::memory::dims& dims);

@@ -1,5 +1,7 @@
 #include "cpu_memory.hpp"
 
+#include "channel_blocks.hpp"
+
 #include <cstring>
 #include <new>
 
@@ -62,6 +64,7 @@ CpuTensorStorage& prepare_dst(Tensor& dst, const Shape4& shape, const dnnl::memo
 
 dnnl::memory LayoutConverter::to(const dnnl::memory& src, const dnnl::memory::desc& desc, const CpuContext& context) {
   if (src.get_desc() == desc) return src;
+  if (same_memory_layout(src.get_desc(), desc)) return {desc, context.engine(), src.get_data_handle()};
   if (!scratch_ || scratch_.get_desc() != desc) scratch_ = dnnl::memory(desc, context.engine());
   reorder(src, scratch_, context);
   return scratch_;

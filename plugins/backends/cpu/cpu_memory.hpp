@@ -83,8 +83,9 @@ CpuTensorStorage& prepare_dst(Tensor& dst, const Shape4& shape, const dnnl::memo
 // Each op input that may need converting owns one, so that their scratch memories stay apart.
 class LayoutConverter {
  public:
-  // `src` itself when it already has `desc`, else a copy in `desc` kept in scratch memory (valid
-  // until the next call). A handle, returned by value: `src` may be a temporary.
+  // `src` itself when it already has `desc` or the same bytes under another name (nhwc and
+  // nChw16c of 16 channels: src's buffer seen as `desc`), else a copy in `desc` kept in scratch
+  // memory (valid until the next call). A handle, returned by value: `src` may be a temporary.
   dnnl::memory to(const dnnl::memory& src, const dnnl::memory::desc& desc, const CpuContext& context);
   // Writes src into dst, converting the layout.
   void reorder(const dnnl::memory& src, const dnnl::memory& dst, const CpuContext& context);

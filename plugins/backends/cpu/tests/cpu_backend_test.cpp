@@ -1,6 +1,7 @@
 // cpu-specific checks: the thread count is honoured (also from another thread), the
 // description, PyTorch's refusal of one value per channel in training batch norm, and the two
 // pairwise-distance methods agreeing. Op correctness is the conformance suite's (tests/backends).
+#include "channel_blocks.hpp"
 #include "cpu_backend.hpp"
 #include "pairwise_distances.hpp"
 
@@ -119,3 +120,20 @@ TEST_CASE("cpu backend: the Gram method with its direct fix-up agrees with direc
 
 }  // namespace
 }  // namespace thermo::cpu
+
+TEST_CASE("cpu backend: layouts that place every element alike are recognised as the same bytes") {
+  using dnnl::memory;
+  using tag = memory::format_tag;
+  auto desc = [](memory::dim channels, tag format) {
+    return memory::desc({8, channels, 5, 5}, memory::data_type::f32, format);
+  };
+  CHECK(thermo::cpu::same_memory_layout(desc(16, tag::nhwc), desc(16, tag::nChw16c)));
+  CHECK(thermo::cpu::same_memory_layout(desc(8, tag::nhwc), desc(8, tag::nChw8c)));
+  CHECK_FALSE(thermo::cpu::same_memory_layout(desc(32, tag::nhwc), desc(32, tag::nChw16c)));  // two blocks
+  CHECK_FALSE(thermo::cpu::same_memory_layout(desc(8, tag::nhwc), desc(8, tag::nChw16c)));    // padded
+  CHECK_FALSE(thermo::cpu::same_memory_layout(desc(16, tag::nchw), desc(16, tag::nhwc)));
+  CHECK(thermo::cpu::same_memory_layout(desc(1, tag::nchw), desc(1, tag::nhwc)));
+  // Another batch size is another layout.
+  CHECK_FALSE(thermo::cpu::same_memory_layout(desc(16, tag::nhwc),
+                                              memory::desc({4, 16, 5, 5}, memory::data_type::f32, tag::nChw16c)));
+}
