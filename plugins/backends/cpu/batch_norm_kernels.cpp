@@ -241,6 +241,20 @@ inline bool replaces(float y, float best) {
   return static_cast<bool>(static_cast<int>(y > best) | static_cast<int>(y != y));  // no branch: vectorisable
 }
 
+// The maximum of x̂ over the k×k window whose first element is `first` (rows `row_stride` apart,
+// columns `column_stride` apart).
+inline float window_maximum(const float* first, Index k, Index row_stride, Index column_stride, float high, float low,
+                            float inverse) {
+  float best = -std::numeric_limits<float>::infinity();
+  for (Index dy = 0; dy < k; ++dy) {
+    for (Index dx = 0; dx < k; ++dx) {
+      const float y = normalised(first[dy * row_stride + dx * column_stride], high, low, inverse);
+      best = replaces(y, best) ? y : best;
+    }
+  }
+  return best;
+}
+
 // One run's pooled maxima: dst[position·block + j] = max over the window of x̂ (ReLU applied).
 template <int kBlock, bool kRelu, int kWindow>
 void max_pool_run(const float* src, float* dst, Index runtime_block, const PoolWindows& windows, const float* high,
@@ -254,13 +268,7 @@ void max_pool_run(const float* src, float* dst, Index runtime_block, const PoolW
       float* out = dst + (row * pooled_width + column) * block;
 #pragma omp simd
       for (Index j = 0; j < block; ++j) {
-        float best = -std::numeric_limits<float>::infinity();
-        for (Index dy = 0; dy < k; ++dy) {
-          for (Index dx = 0; dx < k; ++dx) {
-            const float y = normalised(corner[(dy * width + dx) * block + j], high[j], low[j], inverse[j]);
-            best = replaces(y, best) ? y : best;
-          }
-        }
+        const float best = window_maximum(corner + j, k, width * block, block, high[j], low[j], inverse[j]);
         out[j] = passed<kRelu>(best, best);
       }
     }
@@ -282,13 +290,7 @@ void max_pool_gradient_sums(const float* src, const float* diff_pooled, Index ru
       const float* diff = diff_pooled + (row * pooled_width + column) * block;
 #pragma omp simd
       for (Index j = 0; j < block; ++j) {
-        float best = -std::numeric_limits<float>::infinity();
-        for (Index dy = 0; dy < k; ++dy) {
-          for (Index dx = 0; dx < k; ++dx) {
-            const float y = normalised(corner[(dy * width + dx) * block + j], high[j], low[j], inverse[j]);
-            best = replaces(y, best) ? y : best;
-          }
-        }
+        const float best = window_maximum(corner + j, k, width * block, block, high[j], low[j], inverse[j]);
         const float g = passed<kRelu>(diff[j], best);
         sum[j] += static_cast<double>(g);
         weighted[j] += static_cast<double>(g) * static_cast<double>(best);
@@ -311,13 +313,8 @@ void max_pool_gradient_run(const float* src, const float* diff_pooled, float* di
       const float* diff = diff_pooled + (row * pooled_width + column) * block;
 #pragma omp simd
       for (Index j = 0; j < block; ++j) {
-        float best = -std::numeric_limits<float>::infinity();
-        for (Index dy = 0; dy < k; ++dy) {
-          for (Index dx = 0; dx < k; ++dx) {
-            const float y = normalised(src[corner + (dy * width + dx) * block + j], high[j], low[j], inverse[j]);
-            best = replaces(y, best) ? y : best;
-          }
-        }
+        const float best =
+            window_maximum(src + corner + j, k, width * block, block, high[j], low[j], inverse[j]);
         // The first position equal to the maximum is the one that set it; it takes g.
         float unclaimed = passed<kRelu>(diff[j], best);
         for (Index dy = 0; dy < k; ++dy) {
