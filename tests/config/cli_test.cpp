@@ -41,8 +41,8 @@ TEST_CASE("config prints the resolved pipeline with overrides, as YAML or JSON")
   CHECK(yaml.exit_code == 0);
   CHECK(yaml.out ==
         "thermo: 1\nname: p\ndescription: hello\nbackend: auto\nthreads: 4\nseed: 1\ndataset: null\nmodel: null\n"
-        "loss: null\noptimizer: null\ntrain: null\nestimators: []\nsweep:\n  seed: [1, 2, 3]\nexecutor:\n  jobs: 1\n"
-        "  in_process: false\nanalysis: []\nreport: null\n");
+        "loss: null\noptimizer: null\ntrain: null\nestimators: []\nsweep:\n  seed: [1, 2, 3]\nexecutor:\n  kind: local\n"
+        "  jobs: 1\n  in_process: false\n  checkpoint_every: 300\nanalysis: []\nreport: null\n");
   const auto point = run_thermo(fmt::format("config '{}' --point 002-seed3 --json", file));
   CHECK(point.exit_code == 0);
   CHECK(point.out.find("\"seed\": 3") != std::string::npos);

@@ -1,6 +1,7 @@
 #pragma once
 // Errors a user can fix (a bad pipeline, missing data, a broken plugin file). The CLI prints
-// them without a stack of internals and exits with code 2; anything else is a bug (exit 1).
+// them without a stack of internals and exits with code 2 (3 for a StorageError, see
+// durable_file.hpp); anything else is a bug (exit 1).
 
 #include <boost/config.hpp>
 
@@ -53,5 +54,7 @@ class BOOST_SYMBOL_VISIBLE UserErrors : public std::runtime_error {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitUserError = 2;
+inline constexpr int kExitStorage = 3;      // a file could not be written (full disk, I/O error)
+inline constexpr int kExitInterrupted = 4;  // a signal stopped the run after it wrote its resume state
 
 }  // namespace thermo

@@ -12,8 +12,10 @@
 #include <boost/config.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace thermo {
@@ -34,6 +36,10 @@ struct EstimatorContext {
   std::uint64_t seed = 1;        // the estimator's own random stream derives from this
 };
 
+// Tells the engine how far a long measurement has come (the log step's M stochastic gradients
+// take minutes on a big model): what is being computed, how many of how many.
+using MeasureProgress = std::function<void(std::string_view what, std::int64_t done, std::int64_t total)>;
+
 // What the engine knows at a log iteration, after the train and test evaluations.
 struct LogContext {
   std::int64_t iteration = 0;
@@ -42,6 +48,7 @@ struct LogContext {
   // parameters; the SI part is the first model.scale_invariant_count() entries.
   ConstVectorView full_gradient;
   double train_loss = 0.0;
+  MeasureProgress progress;  // may be empty
 };
 
 class BOOST_SYMBOL_VISIBLE Estimator {

@@ -8,6 +8,7 @@
 
 #include "stages/stage_runner.hpp"
 
+#include <thermo/durable_file.hpp>
 #include <thermo/error.hpp>
 #include <thermo/experiment.hpp>
 #include <thermo/log.hpp>
@@ -49,7 +50,7 @@ int analyze_table(const AnalyzeArguments& arguments, engine::PluginRegistry& reg
   fs::create_directories(paths.analysis_dir);
   fs::copy_file(arguments.input, paths.analysis_dir / "stationary.csv", fs::copy_options::overwrite_existing);
   const fs::path pipeline_file = out / "pipeline.yaml";
-  std::ofstream(pipeline_file, std::ios::trunc) << fmt::format(kTablePipeline, arguments.input.stem().string());
+  write_file_durably(pipeline_file, fmt::format(kTablePipeline, arguments.input.stem().string()));
 
   std::vector<std::string> mapped;
   for (const auto& text : arguments.overrides) {
@@ -57,7 +58,7 @@ int analyze_table(const AnalyzeArguments& arguments, engine::PluginRegistry& reg
     mapped.push_back(key.find('.') == std::string::npos ? "analysis.0." + text : text);
   }
   const engine::Pipeline pipeline = engine::load_pipeline(pipeline_file, parse_overrides(mapped), registry);
-  std::ofstream(pipeline_file, std::ios::trunc) << pipeline.resolved_yaml;
+  write_file_durably(pipeline_file, pipeline.resolved_yaml);
   engine::run_analyses(pipeline, nullptr, paths.analysis_dir, registry);
   std::cout << "analysis: " << paths.analysis_dir.string() << '\n';
   return kExitOk;

@@ -1,15 +1,20 @@
-// `thermo run FILE [key=value ...]`: one run, or every point of the pipeline's sweep, then the
-// pipeline's analyses and report. Also the hidden `thermo _point RUN_DIR` that a sweep starts
-// for each point in its own process.
+// `thermo run FILE [key=value ...]`: one run, or every point of the pipeline's sweep (here, or
+// as a Slurm job array with `--executor slurm`), then the pipeline's analyses and report. Also
+// the hidden commands that sweeps start: `thermo _point RUN_DIR` (a point in its own process;
+// `_point SWEEP_DIR --index I` for a Slurm task) and `thermo _stages SWEEP_DIR` (the analyses and
+// report of a Slurm sweep, in a job that depends on its array).
 #include "cli_support.hpp"
 #include "commands.hpp"
 
 #include "config/load_pipeline.hpp"
 #include "registry/plugin_registry.hpp"
+#include "run/json_files.hpp"
 #include "run/run_directory.hpp"
 #include "run/runner.hpp"
 #include "stages/stage_runner.hpp"
 #include "sweep/child_process.hpp"
+#include "sweep/slurm_executor.hpp"
+#include "sweep/sweep_directory.hpp"
 #include "sweep/sweep_runner.hpp"
 
 #include <thermo/error.hpp>
@@ -21,23 +26,54 @@
 
 namespace thermo::cli {
 namespace {
+namespace fs = std::filesystem;
 
 struct RunArguments {
-  std::filesystem::path file;
+  fs::path file;
   std::vector<std::string> overrides;
   std::string out;
   std::string backend;
+  std::string executor;            // --executor local|slurm
+  std::vector<std::string> slurm;  // --slurm key=value
   std::int64_t threads = 0;
   std::int64_t jobs = 0;
+  double checkpoint_every = -1.0;
+  double progress_every = -1.0;
   bool resume = false;
   bool force = false;
   bool dry_run = false;
 };
 
+struct PointArguments {
+  fs::path path;  // a run directory, or with --index a sweep directory
+  std::int64_t index = -1;
+  std::int64_t threads = 0;
+  std::string backend;
+  bool plain_progress = false;
+  std::int64_t parent = 0;
+  bool resume = false;
+  bool force = false;
+  double checkpoint_every = -1.0;
+  double progress_every = -1.0;
+};
+
+// The command line's overrides, then --executor and --slurm as overrides of the executor section.
+std::vector<engine::Override> all_overrides(const RunArguments& arguments) {
+  std::vector<std::string> texts = arguments.overrides;
+  if (!arguments.executor.empty()) texts.push_back("executor.kind=" + arguments.executor);
+  for (const auto& setting : arguments.slurm) {
+    if (setting.find('=') == std::string::npos) {
+      throw UserError(fmt::format("--slurm {}: expected key=value (e.g. --slurm partition=gpu)", setting));
+    }
+    texts.push_back("executor.slurm." + setting);
+  }
+  return parse_overrides(texts);
+}
+
 // Analyses and report after the runs, when the pipeline lists them; failures here are reported
 // but keep what the runs computed.
-int finish_with_stages(const engine::Pipeline& pipeline, const std::filesystem::path& dir,
-                       engine::PluginRegistry& registry, std::int64_t threads) {
+int finish_with_stages(const engine::Pipeline& pipeline, const fs::path& dir, engine::PluginRegistry& registry,
+                       std::int64_t threads) {
   if (pipeline.analysis.empty() && !pipeline.report) return kExitOk;
   const Experiment experiment = Experiment::open(dir);
   const auto paths = engine::stage_paths(dir);
@@ -47,12 +83,67 @@ int finish_with_stages(const engine::Pipeline& pipeline, const std::filesystem::
   return kExitOk;
 }
 
+engine::SlurmScriptOptions slurm_options(const RunArguments& arguments, const CommonOptions& common) {
+  engine::SlurmScriptOptions options;
+  options.thermo = fs::read_symlink("/proc/self/exe");
+  for (const auto& path : common.plugin_paths) options.plugin_paths.push_back(fs::absolute(path).string());
+  options.backend = arguments.backend;
+  options.checkpoint_every = arguments.checkpoint_every;
+  return options;
+}
+
+int print_slurm_dry_run(const engine::Pipeline& pipeline, const RunArguments& arguments, const CommonOptions& common) {
+  const fs::path dir = fs::absolute(arguments.out.empty() ? fs::path("runs") / pipeline.name : fs::path(arguments.out));
+  std::vector<std::size_t> indices(engine::expand_sweep(pipeline).size());
+  for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+  const auto scripts = engine::slurm_scripts(pipeline, dir, indices, slurm_options(arguments, common));
+  std::cout << "# " << (dir / "slurm" / "points.sbatch").string() << "\n" << scripts.points;
+  if (!scripts.stages.empty()) {
+    std::cout << "\n# " << (dir / "slurm" / "stages.sbatch").string()
+              << " (submitted with --dependency=afterok:<the array's job id>)\n"
+              << scripts.stages;
+  }
+  return kExitOk;
+}
+
+int submit_sweep(const engine::Pipeline& pipeline, const fs::path& dir, engine::PluginRegistry& registry,
+                 const RunArguments& arguments, const CommonOptions& common) {
+  const engine::Manifest manifest = engine::prepare_sweep(pipeline, dir, registry, arguments.resume);
+  std::vector<std::size_t> unfinished;
+  for (const auto& entry : manifest.points) {
+    if (!engine::is_finished_status(entry.status)) unfinished.push_back(entry.point.index);
+  }
+  if (unfinished.empty()) {
+    std::cout << "sweep: " << dir.string() << ": every point has finished; nothing to submit\n";
+    return finish_with_stages(pipeline, dir, registry, arguments.threads);
+  }
+  const auto scripts = engine::slurm_scripts(pipeline, fs::absolute(dir), unfinished, slurm_options(arguments, common));
+  const auto jobs = engine::submit_to_slurm(fs::absolute(dir), scripts);
+  std::cout << "sweep: " << dir.string() << ": submitted job array " << jobs.array_job << " (" << unfinished.size()
+            << " of " << manifest.points.size() << " points, --array=" << scripts.array << ")";
+  if (!jobs.stages_job.empty()) std::cout << ", analyses and report in job " << jobs.stages_job << " after it";
+  std::cout << "\nfollow it with: thermo status " << dir.string() << " --watch\n";
+  return kExitOk;
+}
+
+int sweep_exit_code(const engine::SweepResult& result) {
+  if (result.storage_failure) return kExitStorage;
+  if (result.signal != 0 || result.interrupted > 0) return kExitInterrupted;
+  return result.failed > 0 ? kExitUserError : kExitOk;
+}
+
 int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
   auto registry = make_registry(common);
-  const engine::Pipeline pipeline =
-      engine::load_pipeline(arguments.file, parse_overrides(arguments.overrides), registry);
+  const engine::Pipeline pipeline = engine::load_pipeline(arguments.file, all_overrides(arguments), registry);
+  const bool on_slurm = pipeline.executor.kind == "slurm";
+  if (on_slurm && pipeline.sweep.empty()) {
+    throw UserError(SourceLocation{arguments.file.string()}, "executor.kind",
+                    "the slurm executor submits the points of a sweep; this pipeline has no sweep (run it with "
+                    "`thermo run` inside your own sbatch script, or add a `sweep:`)");
+  }
 
   if (arguments.dry_run) {
+    if (on_slurm) return print_slurm_dry_run(pipeline, arguments, common);
     if (pipeline.sweep.empty()) {
       std::cout << pipeline.name << ": a single run (no sweep)\n";
     } else {
@@ -60,14 +151,15 @@ int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
     }
     return kExitOk;
   }
-  if (arguments.resume && arguments.force) throw UserError("--resume and --force contradict each other");
+  // --force alone starts over; with --resume it accepts resume states of another configuration.
   const auto policy = arguments.resume  ? engine::ExistingOutput::resume
                       : arguments.force ? engine::ExistingOutput::force
                                         : engine::ExistingOutput::refuse;
-  const std::optional<std::filesystem::path> requested =
-      arguments.out.empty() ? std::nullopt : std::optional<std::filesystem::path>(arguments.out);
+  const std::optional<fs::path> requested =
+      arguments.out.empty() ? std::nullopt : std::optional<fs::path>(arguments.out);
   const auto dir = engine::prepare_output_dir(requested, pipeline.name, policy);
   logger().info("{} → {}", pipeline.name, dir.string());
+  if (on_slurm) return submit_sweep(pipeline, dir, registry, arguments, common);
   const auto progress = common.quiet ? engine::Progress::Style::silent : engine::Progress::style_for_stderr();
 
   if (pipeline.sweep.empty()) {
@@ -75,11 +167,20 @@ int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
     options.threads = arguments.threads;
     options.backend = arguments.backend;
     options.progress = progress;
+    options.resume = arguments.resume;
+    options.force = arguments.resume && arguments.force;
+    options.checkpoint_every = arguments.checkpoint_every;
+    options.progress_every = arguments.progress_every;
     const engine::RunResult result = engine::execute_run(pipeline, dir, registry, options);
     std::cout << "run: " << dir.string() << " (" << result.status << ")\n";
     if (result.status == "failed") {
       if (result.error) std::rethrow_exception(result.error);
       return kExitInternal;
+    }
+    if (result.status == "interrupted") {
+      std::cout << "continue it with: thermo run " << arguments.file.string() << " --out " << dir.string()
+                << " --resume\n";
+      return kExitInterrupted;
     }
     return finish_with_stages(pipeline, dir, registry, arguments.threads);
   }
@@ -89,26 +190,61 @@ int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
   options.threads = arguments.threads;
   options.backend = arguments.backend;
   options.resume = arguments.resume;
+  options.force = arguments.resume && arguments.force;
+  options.checkpoint_every = arguments.checkpoint_every;
+  options.progress_every = arguments.progress_every;
   options.progress = progress;
+  for (const auto& path : common.plugin_paths) options.plugin_paths.push_back(fs::absolute(path).string());
   const engine::SweepResult result = engine::execute_sweep(pipeline, dir, registry, options);
   std::cout << "sweep: " << dir.string() << " (" << result.completed << " completed, " << result.diverged
             << " diverged, " << result.failed << " failed";
+  if (result.interrupted > 0) std::cout << ", " << result.interrupted << " interrupted";
+  if (result.not_started > 0) std::cout << ", " << result.not_started << " not started";
   if (result.skipped > 0) std::cout << ", " << result.skipped << " finished before";
   std::cout << ")\n";
+  if (result.signal != 0 || result.storage_failure) {
+    std::cout << "continue it with: thermo run " << arguments.file.string() << " --out " << dir.string()
+              << " --resume\n";
+    return sweep_exit_code(result);
+  }
   const int stages = finish_with_stages(pipeline, dir, registry, arguments.threads);
-  return result.failed > 0 ? kExitUserError : stages;
+  const int code = sweep_exit_code(result);
+  return code != kExitOk ? code : stages;
 }
 
-int run_point(const std::filesystem::path& run_dir, std::int64_t threads, const std::string& backend,
-              bool plain_progress, const CommonOptions& common) {
+int run_point(const PointArguments& arguments, const CommonOptions& common) {
   auto registry = make_registry(common);
+  fs::path run_dir = arguments.path;
+  bool resume = arguments.resume;
+  if (arguments.index >= 0) {  // a Slurm task: its point of the sweep, resumed when it can be
+    run_dir = engine::point_run_dir(arguments.path, static_cast<std::size_t>(arguments.index));
+    resume = true;
+    engine::ManifestPoint entry;
+    entry.dir = fs::relative(run_dir, arguments.path).string();
+    engine::refresh_from_summary(entry, arguments.path);
+    if (engine::is_finished_status(entry.status)) {
+      logger().info("{}: already {}; nothing to do", run_dir.string(), entry.status);
+      return kExitOk;
+    }
+  }
   const engine::Pipeline pipeline = engine::load_pipeline(run_dir / "config.yaml", {}, registry);
   engine::RunOptions options;
-  options.threads = threads;
-  options.backend = backend;
-  options.progress = plain_progress ? engine::Progress::Style::plain : engine::Progress::style_for_stderr();
+  options.threads = arguments.threads;
+  options.backend = arguments.backend;
+  options.progress = arguments.plain_progress ? engine::Progress::Style::plain : engine::Progress::style_for_stderr();
   options.label = run_dir.filename().string();
+  options.resume = resume;
+  options.force = arguments.force;
+  options.checkpoint_every = arguments.checkpoint_every;
+  options.progress_every = arguments.progress_every;
   return engine::exit_code_for(engine::execute_run(pipeline, run_dir, registry, options));
+}
+
+int run_stages(const fs::path& sweep_dir, std::int64_t threads, const CommonOptions& common) {
+  auto registry = make_registry(common);
+  engine::refresh_manifest(sweep_dir);
+  const engine::Pipeline pipeline = engine::load_pipeline(sweep_dir / "config.yaml", {}, registry);
+  return finish_with_stages(pipeline, sweep_dir, registry, threads);
 }
 
 }  // namespace
@@ -124,25 +260,57 @@ void add_run_command(CLI::App& app, CommonOptions& common, Action& action) {
       ->check(CLI::NonNegativeNumber);
   command->add_option("--jobs", arguments->jobs, "Sweep points run at once, each in its own process")
       ->check(CLI::PositiveNumber);
-  command->add_flag("--resume", arguments->resume, "Continue the run or sweep in --out: finished points are kept");
-  command->add_flag("--force", arguments->force, "Delete --out first and start over");
-  command->add_flag("--dry-run", arguments->dry_run, "List the sweep's points and their overrides; run nothing");
+  command
+      ->add_option("--checkpoint-every", arguments->checkpoint_every,
+                   "Seconds of training between resume states (overrides executor.checkpoint_every; 0: only on "
+                   "signals and at the end)")
+      ->check(CLI::NonNegativeNumber);
+  command
+      ->add_option("--progress-every", arguments->progress_every,
+                   "Seconds between progress lines in logs and updates of progress.json (default 10 and 30)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--executor", arguments->executor, "Where the sweep's points run: local, or slurm (a job array)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  command->add_option("--slurm", arguments->slurm,
+                      "A Slurm setting as key=value (repeatable): partition, time, cpus_per_task, gpus, mem, account, "
+                      "qos, concurrent, signal, extra, analysis_time");
+  command->add_flag("--resume", arguments->resume,
+                    "Continue the run or sweep in --out from its resume states; finished points are kept");
+  command->add_flag("--force", arguments->force,
+                    "Delete --out first and start over; with --resume, accept resume states written by another "
+                    "configuration, version or backend");
+  command->add_flag("--dry-run", arguments->dry_run,
+                    "List the sweep's points (or print the Slurm scripts); run and write nothing");
   command->callback(
       [arguments, &common, &action] { action = [arguments, &common] { return run_pipeline(*arguments, common); }; });
 
-  auto point = std::make_shared<std::tuple<std::string, std::int64_t, std::string, bool, std::int64_t>>();
+  auto point = std::make_shared<PointArguments>();
   auto* point_command = app.add_subcommand("_point", "Run one sweep point in its directory (used by sweeps)");
   point_command->group("");  // hidden
-  point_command->add_option("run_dir", std::get<0>(*point))->required();
-  point_command->add_option("--threads", std::get<1>(*point));
-  point_command->add_option("--backend", std::get<2>(*point));
-  point_command->add_flag("--plain-progress", std::get<3>(*point));
-  point_command->add_option("--parent", std::get<4>(*point), "The sweep's process: the point ends when it does");
+  point_command->add_option("path", point->path, "The point's run directory, or with --index the sweep's")->required();
+  point_command->add_option("--index", point->index, "The point's index in the sweep (Slurm tasks)");
+  point_command->add_option("--threads", point->threads);
+  point_command->add_option("--backend", point->backend);
+  point_command->add_flag("--plain-progress", point->plain_progress);
+  point_command->add_option("--parent", point->parent, "The sweep's process: the point ends when it does");
+  point_command->add_flag("--resume", point->resume);
+  point_command->add_flag("--force", point->force);
+  point_command->add_option("--checkpoint-every", point->checkpoint_every);
+  point_command->add_option("--progress-every", point->progress_every);
   point_command->callback([point, &common, &action] {
     action = [point, &common] {
-      engine::end_with_parent(static_cast<long>(std::get<4>(*point)));
-      return run_point(std::get<0>(*point), std::get<1>(*point), std::get<2>(*point), std::get<3>(*point), common);
+      engine::end_with_parent(static_cast<long>(point->parent));
+      return run_point(*point, common);
     };
+  });
+
+  auto stages = std::make_shared<std::pair<fs::path, std::int64_t>>();
+  auto* stages_command = app.add_subcommand("_stages", "Run a sweep's analyses and report (Slurm's dependent job)");
+  stages_command->group("");  // hidden
+  stages_command->add_option("sweep_dir", stages->first)->required();
+  stages_command->add_option("--threads", stages->second);
+  stages_command->callback([stages, &common, &action] {
+    action = [stages, &common] { return run_stages(stages->first, stages->second, common); };
   });
 }
 

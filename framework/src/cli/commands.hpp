@@ -27,5 +27,6 @@ void add_run_command(CLI::App& app, CommonOptions& common, Action& action);
 void add_bench_command(CLI::App& app, CommonOptions& common, Action& action);
 void add_analyze_command(CLI::App& app, CommonOptions& common, Action& action);
 void add_report_command(CLI::App& app, CommonOptions& common, Action& action);
+void add_status_command(CLI::App& app, CommonOptions& common, Action& action);
 
 }  // namespace thermo::cli

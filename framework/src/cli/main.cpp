@@ -2,6 +2,7 @@
 // (2 for what the user can fix, 1 for bugs).
 #include "commands.hpp"
 
+#include <thermo/durable_file.hpp>
 #include <thermo/error.hpp>
 #include <thermo/log.hpp>
 #include <thermo/version.hpp>
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   cli::add_bench_command(app, common, action);
   cli::add_analyze_command(app, common, action);
   cli::add_report_command(app, common, action);
+  cli::add_status_command(app, common, action);
 
   try {
     app.parse(argc, argv);
@@ -48,6 +50,9 @@ int main(int argc, char** argv) {
   } catch (const UserErrors& errors) {
     for (const auto& error : errors.errors()) std::cerr << format_error(error) << '\n';
     return kExitUserError;
+  } catch (const StorageError& error) {
+    std::cerr << format_error(error) << '\n';
+    return kExitStorage;
   } catch (const UserError& error) {
     std::cerr << format_error(error) << '\n';
     return kExitUserError;

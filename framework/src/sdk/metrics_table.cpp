@@ -1,3 +1,4 @@
+#include <thermo/durable_file.hpp>
 #include <thermo/error.hpp>
 #include <thermo/experiment.hpp>
 
@@ -110,15 +111,17 @@ MetricsTable MetricsTable::read_csv(const std::filesystem::path& file) {
 }
 
 void MetricsTable::write_csv(const std::filesystem::path& file) const {
-  std::ofstream out(file, std::ios::trunc);
-  if (!out) throw UserError(SourceLocation{file.string()}, "", "cannot write the file");
-  for (std::size_t i = 0; i < columns_.size(); ++i) out << (i ? "," : "") << columns_[i];
-  out << '\n';
+  std::string text;
+  for (std::size_t i = 0; i < columns_.size(); ++i) text += (i ? "," : "") + columns_[i];
+  text += '\n';
   for (std::size_t row = 0; row < rows_; ++row) {
-    for (std::size_t i = 0; i < columns_.size(); ++i) out << (i ? "," : "") << format_number(data_[i][row]);
-    out << '\n';
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      if (i) text += ',';
+      text += format_number(data_[i][row]);
+    }
+    text += '\n';
   }
-  if (!out) throw UserError(SourceLocation{file.string()}, "", "cannot write the file");
+  write_file_durably(file, text);
 }
 
 }  // namespace thermo

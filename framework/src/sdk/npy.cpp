@@ -1,3 +1,4 @@
+#include <thermo/durable_file.hpp>
 #include <thermo/error.hpp>
 #include <thermo/npy.hpp>
 
@@ -169,23 +170,15 @@ void write_npy(const std::filesystem::path& file, DType dtype, std::span<const s
   const std::string header = header_text(dtype, shape);
   if (header.size() > 65535) throw std::invalid_argument("write_npy: too many dimensions");
   const auto header_size = static_cast<std::uint16_t>(header.size());
-  const auto temporary = std::filesystem::path(file).concat(".partial");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw UserError(fmt::format("cannot write {}", file.string()));
-    out.write(kMagic, kMagicSize);
-    const char version[2] = {1, 0};
-    out.write(version, 2);
-    const char length[2] = {static_cast<char>(header_size & 0xFFU), static_cast<char>(header_size >> 8U)};
-    out.write(length, 2);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(element_count(shape) * dtype_size(dtype)));
-    out.close();
-    if (!out) throw UserError(fmt::format("cannot write {} (disk full?)", file.string()));
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, file, error);
-  if (error) throw UserError(fmt::format("cannot write {}: {}", file.string(), error.message()));
+  DurableFile out(file);
+  out.write(std::string_view(kMagic, kMagicSize));
+  const char version[2] = {1, 0};
+  out.write(std::string_view(version, 2));
+  const char length[2] = {static_cast<char>(header_size & 0xFFU), static_cast<char>(header_size >> 8U)};
+  out.write(std::string_view(length, 2));
+  out.write(header);
+  out.write(std::span<const std::byte>(static_cast<const std::byte*>(data), element_count(shape) * dtype_size(dtype)));
+  out.commit();
 }
 
 void write_npy(const std::filesystem::path& file, std::span<const float> values, std::span<const std::int64_t> shape) {

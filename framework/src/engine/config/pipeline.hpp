@@ -63,9 +63,27 @@ struct TrainSection {
   ScheduleSpec checkpoints;      // default none
 };
 
+// How a sweep's points reach a Slurm cluster (executor.slurm, or --slurm key=value).
+struct SlurmSettings {
+  std::string partition;            // -p; "" lets Slurm choose
+  std::string time;                 // --time per task, e.g. "2-00:00:00"; "" for the partition's
+  std::int64_t cpus_per_task = 0;   // 0: Slurm's default; thermo's threads follow it
+  std::string gpus;                 // --gpus per task, e.g. "1" or "a100:1"; "" for none
+  std::string memory;               // --mem, e.g. "16G"
+  std::string account;
+  std::string qos;
+  std::int64_t concurrent = 0;      // at most this many tasks at once (--array=...%C); 0: no limit
+  std::string signal = "B:USR1@300";  // preemption warning: checkpoint, then requeue
+  std::vector<std::string> extra;   // more #SBATCH lines' options, e.g. "--constraint=a100"
+  std::string analysis_time = "1:00:00";  // --time of the dependent job (analyses and report)
+};
+
 struct ExecutorSection {
+  std::string kind = "local";        // local | slurm
   std::int64_t jobs = 1;
-  bool in_process = false;   // run the points in the engine's process (cheap runs: the toy)
+  bool in_process = false;           // run the points in the engine's process (cheap runs: the toy)
+  double checkpoint_every = 300.0;   // seconds of training between resume states (0: only on signals and at the end)
+  SlurmSettings slurm;
 };
 
 // One swept key with its values (YAML texts), generators already expanded.

@@ -1,5 +1,6 @@
 #include "run/json_files.hpp"
 
+#include <thermo/durable_file.hpp>
 #include <thermo/error.hpp>
 
 #include <fstream>
@@ -7,13 +8,7 @@
 namespace thermo::engine {
 
 void write_json_file(const std::filesystem::path& file, const nlohmann::json& value) {
-  const auto temporary = std::filesystem::path(file).concat(".partial");
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << value.dump(2) << '\n';
-    if (!out) throw UserError(SourceLocation{file.string()}, "", "cannot write the file");
-  }
-  std::filesystem::rename(temporary, file);
+  write_file_durably(file, value.dump(2) + '\n');
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& file) {

@@ -1,6 +1,6 @@
 #pragma once
-// Reading and writing the JSON files of run and sweep directories. Writes go to a temporary
-// file that is renamed, so a reader (or a kill) never sees half a file.
+// Reading and writing the JSON files of run and sweep directories. Writes are durable
+// (thermo/durable_file.hpp): a reader, a kill or a full disk never leaves half a file.
 
 #include <nlohmann/json.hpp>
 

@@ -15,7 +15,11 @@ ScopedLogFile::ScopedLogFile(const std::filesystem::path& file)
 ScopedLogFile::~ScopedLogFile() {
   auto& sinks = logger().sinks();
   sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  sink_->flush();
+  try {
+    sink_->flush();
+  } catch (const std::exception&) {
+    // A full disk refuses the log's last lines; what the run wrote elsewhere says what happened.
+  }
 }
 
 }  // namespace thermo::engine

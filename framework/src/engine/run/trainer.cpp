@@ -1,6 +1,7 @@
 #include "run/trainer.hpp"
 
 #include "run/checkpoint.hpp"
+#include "run/interruption.hpp"
 
 #include <thermo/error.hpp>
 #include <thermo/log.hpp>
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -60,7 +62,6 @@ Trainer::Trainer(RunResources& resources, const TrainSection& train, std::filesy
       columns_.push_back(column);
     }
   }
-  columns_.emplace_back("seconds");
 }
 
 double Trainer::step() {
@@ -71,6 +72,21 @@ double Trainer::step() {
                               model.scale_invariant_count());
   ++iteration_;
   return value.sum / static_cast<double>(value.count);
+}
+
+std::string Trainer::non_finite_after_step(double batch_loss) {
+  if (!std::isfinite(batch_loss)) return fmt::format("the batch loss became {}", batch_loss);
+  auto& model = resources_.model();
+  auto& backend = resources_.backend();
+  const std::size_t count = model.scale_invariant_count();
+  // A sum of squares is finite exactly when every element is (barring an overflow, which is divergence too).
+  if (const double squared = backend.squared_norm(model.gradients().slice(0, count)); !std::isfinite(squared)) {
+    return fmt::format("the stochastic gradient's squared norm became {}", squared);
+  }
+  if (const double squared = backend.squared_norm(model.parameters().slice(0, count)); !std::isfinite(squared)) {
+    return fmt::format("the weights' squared norm became {}", squared);
+  }
+  return {};
 }
 
 Evaluation Trainer::evaluate(Split split, Mode mode, std::optional<VectorView> full_gradient) {
@@ -95,7 +111,7 @@ Evaluation Trainer::evaluate(Split split, Mode mode, std::optional<VectorView> f
   return {loss_sum / static_cast<double>(total), static_cast<double>(correct) / static_cast<double>(total), total};
 }
 
-void Trainer::measure(std::vector<double>& row) {
+void Trainer::measure(std::vector<double>& row, Progress* progress) {
   auto& model = resources_.model();
   auto& backend = resources_.backend();
   row.assign(columns_.size(), kNaN);
@@ -115,8 +131,13 @@ void Trainer::measure(std::vector<double>& row) {
   }
   row[column++] = stoch_grad_norm;
   if (minimum_loss_) row[column++] = train.loss - *minimum_loss_;
-  const LogContext context{iteration_, resources_.optimizer().learning_rate(), full_gradient_->view(), train.loss};
+  LogContext context{iteration_, resources_.optimizer().learning_rate(), full_gradient_->view(), train.loss, {}};
   for (auto& named : resources_.estimators()) {
+    if (progress != nullptr) {
+      context.progress = [progress, &named](std::string_view what, std::int64_t done, std::int64_t total) {
+        progress->log_step(named.plugin, what, done, total);
+      };
+    }
     named.estimator->measure(context, std::span<double>(row.data() + column, named.columns.size()));
     column += named.columns.size();
   }
@@ -144,17 +165,24 @@ void Trainer::write_checkpoint() {
   }
 }
 
-TrainOutcome Trainer::run(MetricsRecorder& recorder, Progress& progress) {
-  const auto start = std::chrono::steady_clock::now();
+TrainOutcome Trainer::run(MetricsRecorder& recorder, Progress& progress, const CheckpointPolicy* policy) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto last_state = start;
   TrainOutcome outcome;
+  if (finished_) {  // resumed from the final state: nothing left to do
+    outcome.iterations = iteration_;
+    return outcome;
+  }
   std::vector<double> row;
   double last_loss = kNaN;
   while (true) {
     if (checkpoints_.contains(iteration_)) write_checkpoint();
     if (log_.contains(iteration_)) {
-      measure(row);
-      row.back() = elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      recorder.write_row(row);
+      progress.begin_log_step(iteration_);
+      measure(row, &progress);
+      progress.end_log_step();
+      recorder.write_row(row, elapsed_before_ + std::chrono::duration<double>(Clock::now() - start).count());
       if (!std::isfinite(row[1])) {
         outcome.status = "diverged";
         outcome.message = fmt::format("the training loss became {} at iteration {}", row[1], iteration_);
@@ -163,13 +191,32 @@ TrainOutcome Trainer::run(MetricsRecorder& recorder, Progress& progress) {
     }
     if (iteration_ >= train_.iterations) break;
     last_loss = step();
-    if (!std::isfinite(last_loss)) {
+    if (const std::string what = non_finite_after_step(last_loss); !what.empty()) {
       outcome.status = "diverged";
-      outcome.message = fmt::format("the batch loss became {} at iteration {}", last_loss, iteration_);
+      outcome.message = fmt::format("{} at iteration {}", what, iteration_);
       break;
     }
     observe_for_estimators();
     progress.update(iteration_, last_loss);
+    if (policy == nullptr) continue;
+    const int signal = interruption_signal();
+    // The clock only every 16th step: reading it costs a system call on some machines.
+    if (signal != 0 || (policy->every_seconds > 0 && (iteration_ & 15) == 0 &&
+                        std::chrono::duration<double>(Clock::now() - last_state).count() >= policy->every_seconds)) {
+      policy->save(iteration_);
+      last_state = Clock::now();
+      if (signal != 0) {
+        outcome.status = "interrupted";
+        outcome.signal = signal;
+        outcome.message =
+            fmt::format("stopped by {} at iteration {}; its resume state is written", strsignal(signal), iteration_);
+        break;
+      }
+    }
+  }
+  if (outcome.status == "completed") {
+    finished_ = true;
+    if (policy != nullptr) policy->save(iteration_);
   }
   outcome.iterations = iteration_;
   progress.finish(iteration_, outcome.status);
@@ -178,6 +225,7 @@ TrainOutcome Trainer::run(MetricsRecorder& recorder, Progress& progress) {
 
 void Trainer::save_state(StateArchive& archive) const {
   archive.put_i64("trainer.iteration", iteration_);
+  archive.put_u64("trainer.finished", finished_ ? 1 : 0);
   sampler_.save_state(archive, "sampler.");
   resources_.model().save_state(archive, "model.");
   resources_.optimizer().save_state(archive, "optimizer.");
@@ -186,6 +234,7 @@ void Trainer::save_state(StateArchive& archive) const {
 
 void Trainer::load_state(const StateArchive& archive) {
   iteration_ = archive.get_i64("trainer.iteration");
+  finished_ = archive.get_u64("trainer.finished") != 0;
   sampler_.load_state(archive, "sampler.");
   resources_.model().load_state(archive, "model.");
   resources_.optimizer().load_state(archive, "optimizer.");

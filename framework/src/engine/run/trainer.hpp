@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,9 +26,17 @@ namespace thermo::engine {
 inline constexpr std::int64_t kEvaluationChunk = 1024;
 
 struct TrainOutcome {
-  std::string status = "completed";  // completed | diverged
+  std::string status = "completed";  // completed | diverged | interrupted
   std::string message;
-  std::int64_t iterations = 0;       // optimizer steps taken
+  std::int64_t iterations = 0;  // optimizer steps taken
+  int signal = 0;               // interrupted: the signal that asked for it
+};
+
+// When the loop writes a resume state: every `every_seconds` of training (at a step boundary),
+// on SIGTERM, SIGINT or SIGUSR1 (then it stops), and once at the end of a completed run.
+struct CheckpointPolicy {
+  double every_seconds = 300.0;                      // <= 0: only on signals and at the end
+  std::function<void(std::int64_t iteration)> save;  // writes the trainer's and the recorder's state
 };
 
 // Whole-training-set evaluation: mean loss, accuracy and (optionally) the full gradient.
@@ -43,16 +52,20 @@ class Trainer {
   Trainer(RunResources& resources, const TrainSection& train, std::filesystem::path checkpoint_dir);
 
   // The metric columns, in order: iteration, train_loss, [train_accuracy], [test_loss,
-  // test_accuracy], stoch_grad_norm, [train_loss_above_min], estimator columns..., seconds.
+  // test_accuracy], stoch_grad_norm, [train_loss_above_min], estimator columns... (wall-clock
+  // seconds go to timing.csv: metrics.csv is a function of the configuration alone).
   [[nodiscard]] const std::vector<std::string>& columns() const { return columns_; }
 
-  // Runs from the current iteration to the end, writing a row per log iteration.
-  TrainOutcome run(MetricsRecorder& recorder, Progress& progress);
+  // Runs from the current iteration to the end, writing a row per log iteration; with a policy,
+  // writes resume states and stops on the signals it names.
+  TrainOutcome run(MetricsRecorder& recorder, Progress& progress, const CheckpointPolicy* policy = nullptr);
 
   // One optimizer step; returns the batch's mean loss.
   double step();
+  // After a step: what became NaN or Inf (batch loss, gradient, weights), or "" when all is finite.
+  [[nodiscard]] std::string non_finite_after_step(double batch_loss);
   // The log step at the current iteration; fills one value per column.
-  void measure(std::vector<double>& row);
+  void measure(std::vector<double>& row, Progress* progress = nullptr);
   // Mean loss and accuracy over a split; with full_gradient, the gradient of the mean loss over
   // the whole split (training mode) is written there.
   Evaluation evaluate(Split split, Mode mode, std::optional<VectorView> full_gradient);
@@ -60,8 +73,12 @@ class Trainer {
   [[nodiscard]] std::int64_t iteration() const { return iteration_; }
   [[nodiscard]] std::size_t log_points() const { return log_.iterations().size(); }
 
+  // Everything the loop needs to continue bit for bit; nothing that depends on the clock.
   void save_state(StateArchive& archive) const;
   void load_state(const StateArchive& archive);
+  [[nodiscard]] bool finished() const { return finished_; }
+  // Seconds of training before a resume (the clock of timing.csv continues from them).
+  void set_seconds_before(double seconds) { elapsed_before_ = seconds; }
 
  private:
   void write_checkpoint();
@@ -79,6 +96,7 @@ class Trainer {
   std::vector<std::int32_t> all_indices_[2];
   std::int64_t iteration_ = 0;
   double elapsed_before_ = 0.0;  // seconds spent before a restore
+  bool finished_ = false;        // the loop reached its end (a final state)
   bool has_accuracy_ = false;
   bool has_test_ = false;
   std::optional<double> minimum_loss_;

@@ -2,6 +2,7 @@
 // Starting and reaping the child processes that run sweep points.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,17 @@ struct ChildExit {
   [[nodiscard]] std::string describe() const;
 };
 
-// Waits for any child of this process.
-ChildExit wait_for_child();
+// A child that has ended, if any, without waiting.
+[[nodiscard]] std::optional<ChildExit> poll_child();
+
+// A command run to its end with its output captured (sbatch, squeue, sacct).
+struct CommandOutput {
+  int exit_code = -1;  // -1 when it could not be started or was killed
+  std::string out;     // stdout
+  std::string error;   // stderr, or why it could not be started
+};
+// Runs arguments[0] (looked up on PATH) with the arguments and waits for it.
+[[nodiscard]] CommandOutput run_command(const std::vector<std::string>& arguments);
 
 // In a sweep point's process: end (SIGTERM) when the sweep's process `parent` ends, so that a
 // killed sweep leaves no point running into its directories; exits at once when it has already
