@@ -102,7 +102,7 @@ void Progress::log_step(std::string_view estimator, std::string_view what, std::
     write_status(log_iteration_, fmt::format("log step: {} {}/{} {}", estimator, done, total, what), false);
   }
   if (style_ == Style::silent) return;
-  if (done < total && std::chrono::duration<double>(now - last_draw_).count() < interval_) return;
+  if (std::chrono::duration<double>(now - last_draw_).count() < interval_) return;
   last_draw_ = now;
   const double seconds = std::chrono::duration<double>(now - log_part_start_).count();
   const double eta = done > 0 ? seconds * static_cast<double>(total - done) / static_cast<double>(done)

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <sstream>
@@ -144,7 +145,10 @@ std::string format_sweep_status(const SweepStatus& status) {
   for (const auto& [state, count] : counts)
     summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, state);
   text += fmt::format("{} point{}: {}\n", status.points.size(), status.points.size() == 1 ? "" : "s", summary);
-  if (!status.slurm_note.empty()) text += "note: " + status.slurm_note + "\n";
+  const bool all_finished = std::all_of(status.points.begin(), status.points.end(), [](const PointStatus& point) {
+    return point.status == "completed" || point.status == "diverged";
+  });
+  if (!status.slurm_note.empty() && !all_finished) text += "note: " + status.slurm_note + "\n";
   return text;
 }
 
