@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool slurm_answers() { return run_command("sinfo -h -o %T | grep -q idle").exit_code == 0; }
+bool slurm_answers() {
+  return run_command("sinfo -h -o %T | grep -q idle").exit_code == 0;
+}
 
 std::string array_job(const fs::path& sweep) {
   return read_json(sweep / "slurm" / "jobs.json")["submissions"].back()["array_job"].get<std::string>();
@@ -24,7 +26,9 @@ std::string stages_job(const fs::path& sweep) {
   return read_json(sweep / "slurm" / "jobs.json")["submissions"].back()["stages_job"].get<std::string>();
 }
 
-bool in_queue(const std::string& job) { return !run_command("squeue -h -j " + job).out.empty(); }
+bool in_queue(const std::string& job) {
+  return !run_command("squeue -h -j " + job).out.empty();
+}
 
 // Waits until the jobs have left the queue (up to `seconds`).
 bool wait_until_done(const std::vector<std::string>& jobs, int seconds) {
@@ -99,6 +103,10 @@ TEST_CASE("slurm: a toy sweep as a job array gives the local executor's analysis
   CHECK(read_file(dir / "local" / "analysis" / "stationary.csv") == read_file(cluster / "analysis" / "stationary.csv"));
   const auto status = run_command(thermo_command_in(dir, "status cluster"));
   CHECK(status.out.find("6 points: 6 completed") != std::string::npos);
+  // Submitting a finished sweep again submits nothing.
+  const auto again = run_command(thermo_command_in(dir, "-q run p.yaml --out cluster --resume --executor slurm"));
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("every point has finished; nothing to submit") != std::string::npos);
 }
 
 TEST_CASE("slurm: a preempted task writes its state, requeues, resumes, and the sweep equals the local one") {
@@ -146,7 +154,8 @@ TEST_CASE("slurm: a preempted task writes its state, requeues, resumes, and the 
   run_locally(dir, "p.yaml");
   for (const char* name : {"000-elr0.003", "001-elr0.03"}) {
     INFO(name);
-    CHECK(read_file(dir / "local" / "runs" / name / "metrics.csv") == read_file(cluster / "runs" / name / "metrics.csv"));
+    CHECK(read_file(dir / "local" / "runs" / name / "metrics.csv") ==
+          read_file(cluster / "runs" / name / "metrics.csv"));
   }
   CHECK(read_file(dir / "local" / "analysis" / "stationary.csv") == read_file(cluster / "analysis" / "stationary.csv"));
 }
