@@ -124,6 +124,9 @@ TEST_CASE("SIGTERM to a sweep: its points write their resume states and stop; --
   }
   const auto manifest = read_json(dir / "out" / "manifest.json");
   CHECK(manifest["points"][0]["status"] == "interrupted");
+  const auto status = run_command(thermo_command_in(dir, "status out"));
+  CHECK(status.out.find("2 points: 2 interrupted") != std::string::npos);
+  CHECK(status.out.find("its resume state is written") != std::string::npos);
   // Resumed with fewer iterations left: the points continue from their states, not from 0.
   const auto resumed = run_command(thermo_command_in(
       dir, "-q run p.yaml --out out --resume 'train.log={every: 10000000}' executor.in_process=false executor.jobs=2"));
