@@ -12,6 +12,7 @@
 #include <boost/config.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <span>
 #include <string>
@@ -62,6 +63,15 @@ class BOOST_SYMBOL_VISIBLE Estimator {
   virtual void observe(std::int64_t /*iteration*/, ConstVectorView /*si_parameters*/) {}
   // Fills one value per column (NaN where it cannot say yet).
   virtual void measure(const LogContext& context, std::span<double> values) = 0;
+  // Memory of a log step. The engine measures the estimators with a history first; then, when
+  // others follow (M stochastic gradients take as much memory as the N iterates), it calls
+  // suspend() so that the history's memory is free for them: with `keep`, the next log point's
+  // history overlaps this one and the estimator must move what it holds out of the backend's
+  // memory (into a file in `spill_dir`), else it may drop it. resume() follows at the end of the
+  // log step. Neither may change a number. Estimators without a history free their scratch
+  // memory at the end of measure().
+  virtual void suspend(bool /*keep*/, const std::filesystem::path& /*spill_dir*/, const std::string& /*name*/) {}
+  virtual void resume() {}
   virtual void save_state(StateArchive& /*archive*/, const std::string& /*prefix*/) const {}
   virtual void load_state(const StateArchive& /*archive*/, const std::string& /*prefix*/) {}
 };

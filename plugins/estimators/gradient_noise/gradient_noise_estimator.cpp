@@ -130,6 +130,8 @@ void GradientNoiseEstimator::measure(const LogContext& context, std::span<double
                                          settings_.ks, DistanceKind::squared);
     std::copy(entropies.begin(), entropies.end(), values.begin() + static_cast<std::ptrdiff_t>(kStatisticCount));
   }
+  // M·D floats, as large as the trajectory queue: free between log steps (see Estimator::suspend).
+  points_.reset();
 }
 
 void GradientNoiseEstimator::save_state(StateArchive& archive, const std::string& prefix) const {

@@ -1,5 +1,6 @@
 #include "knn_entropy_estimator.hpp"
 
+#include <thermo/durable_file.hpp>
 #include <thermo/error.hpp>
 #include <thermo/knn_entropy.hpp>
 #include <thermo/log.hpp>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <limits>
 #include <stdexcept>
 
@@ -78,6 +80,43 @@ void KnnEntropyEstimator::measure(const LogContext& context, std::span<double> v
   const auto entropies = thermo::knn_entropies(
       squared_distances_, settings_.queue, static_cast<double>(dimension_) - 1.0, settings_.ks, DistanceKind::squared);
   std::copy(entropies.begin(), entropies.end(), values.begin());
+}
+
+// Suspended with `keep`: the filled slots go to a file, one write per slot (D floats of host
+// memory), and the queue's memory is freed; resume() reads them back. Without `keep` the next
+// log point's history starts after this one: the queue is freed and restarts empty.
+void KnnEntropyEstimator::suspend(bool keep, const std::filesystem::path& spill_dir, const std::string& name) {
+  if (!queue_) return;
+  if (keep && filled_ > 0) {
+    std::filesystem::create_directories(spill_dir);
+    spill_file_ = spill_dir / (name + ".queue");
+    AppendedFile spill(spill_file_, AppendedFile::Start::truncate);
+    std::vector<float> row(dimension_);
+    for (std::int64_t index = 0; index < filled_; ++index) {
+      backend_.download(slot(index), row.data());
+      spill.append(std::string_view(reinterpret_cast<const char*>(row.data()), row.size() * sizeof(float)));
+    }
+  } else {
+    filled_ = 0;
+    next_slot_ = 0;
+    last_iteration_ = -1;
+  }
+  queue_.reset();
+}
+
+void KnnEntropyEstimator::resume() {
+  if (spill_file_.empty()) return;
+  allocate(dimension_);
+  std::ifstream spill(spill_file_, std::ios::binary);
+  std::vector<float> row(dimension_);
+  for (std::int64_t index = 0; index < filled_; ++index) {
+    spill.read(reinterpret_cast<char*>(row.data()), static_cast<std::streamsize>(row.size() * sizeof(float)));
+    if (!spill) throw UserError(SourceLocation{spill_file_.string()}, "", "cannot read back the suspended queue");
+    backend_.upload(row.data(), slot(index));
+  }
+  spill.close();
+  std::filesystem::remove(spill_file_);
+  spill_file_.clear();
 }
 
 // The queue is saved slot by slot (one entry each), so saving needs D floats of scratch, not a

@@ -6,6 +6,7 @@
 #include <thermo/estimator.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ class KnnEntropyEstimator final : public Estimator {
   [[nodiscard]] std::int64_t history_length() const override { return settings_.queue; }
   void observe(std::int64_t iteration, ConstVectorView si_parameters) override;
   void measure(const LogContext& context, std::span<double> values) override;
+  void suspend(bool keep, const std::filesystem::path& spill_dir, const std::string& name) override;
+  void resume() override;
   void save_state(StateArchive& archive, const std::string& prefix) const override;
   void load_state(const StateArchive& archive, const std::string& prefix) override;
 
@@ -48,6 +51,7 @@ class KnnEntropyEstimator final : public Estimator {
   std::int64_t last_iteration_ = -1;       // -1: nothing observed yet
   std::vector<double> squared_distances_;  // N × N, host (pairwise_squared_distances writes there)
   bool warned_stale_ = false;
+  std::filesystem::path spill_file_;  // while suspended with its iterates kept
 };
 
 }  // namespace thermo::knn_entropy

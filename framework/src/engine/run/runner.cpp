@@ -117,6 +117,7 @@ RunResult execute_run(const Pipeline& pipeline, const std::filesystem::path& run
       const auto checkpoint_dir = run_dir / "checkpoints";
       if (pipeline.train->checkpoints.kind != ScheduleSpec::Kind::none) fs::create_directories(checkpoint_dir);
       Trainer trainer(*resources, *pipeline.train, checkpoint_dir);
+      trainer.set_spill_dir(run_dir / "state");
       MetricsRecorder recorder(run_dir, trainer.columns());
       const RunIdentity identity{experiment_identity(pipeline), THERMO_VERSION, resources->backend().name(),
                                  resources->backend().threads()};

@@ -132,14 +132,38 @@ void Trainer::measure(std::vector<double>& row, Progress* progress) {
   row[column++] = stoch_grad_norm;
   if (minimum_loss_) row[column++] = train.loss - *minimum_loss_;
   LogContext context{iteration_, resources_.optimizer().learning_rate(), full_gradient_->view(), train.loss, {}};
-  for (auto& named : resources_.estimators()) {
+  // Estimators with a history first: they make no forward pass and draw no random number, so the
+  // order changes no number, and their memory can be suspended for the others (Estimator::suspend).
+  auto& estimators = resources_.estimators();
+  std::vector<std::size_t> first_column(estimators.size());
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < estimators.size(); ++i) {
+    first_column[i] = column;
+    column += estimators[i].columns.size();
+    if (estimators[i].estimator->history_length() > 0) order.push_back(i);
+  }
+  const std::size_t with_history = order.size();
+  for (std::size_t i = 0; i < estimators.size(); ++i) {
+    if (estimators[i].estimator->history_length() == 0) order.push_back(i);
+  }
+  const bool suspend = !spill_dir_.empty() && with_history > 0 && order.size() > with_history;
+  const std::int64_t next_log = log_.next_at_or_after(iteration_ + 1);
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    auto& named = estimators[order[position]];
     if (progress != nullptr) {
       context.progress = [progress, &named](std::string_view what, std::int64_t done, std::int64_t total) {
         progress->log_step(named.plugin, what, done, total);
       };
     }
-    named.estimator->measure(context, std::span<double>(row.data() + column, named.columns.size()));
-    column += named.columns.size();
+    named.estimator->measure(context,
+                             std::span<double>(row.data() + first_column[order[position]], named.columns.size()));
+    if (suspend && position < with_history) {
+      const bool keep = next_log >= 0 && next_log - iteration_ < named.estimator->history_length();
+      named.estimator->suspend(keep, spill_dir_, named.key_path);
+    }
+  }
+  if (suspend) {
+    for (std::size_t position = 0; position < with_history; ++position) estimators[order[position]].estimator->resume();
   }
 }
 

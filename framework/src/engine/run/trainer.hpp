@@ -77,6 +77,9 @@ class Trainer {
   void save_state(StateArchive& archive) const;
   void load_state(const StateArchive& archive);
   [[nodiscard]] bool finished() const { return finished_; }
+  // Where estimators put what they hold while suspended in a log step (Estimator::suspend);
+  // empty (the default) keeps everything in memory.
+  void set_spill_dir(std::filesystem::path dir) { spill_dir_ = std::move(dir); }
   // Seconds of training before a resume (the clock of timing.csv continues from them).
   void set_seconds_before(double seconds) { elapsed_before_ = seconds; }
 
@@ -87,6 +90,7 @@ class Trainer {
   RunResources& resources_;
   TrainSection train_;
   std::filesystem::path checkpoint_dir_;
+  std::filesystem::path spill_dir_;
   BatchSampler sampler_;
   ScheduleCursor log_;
   ScheduleCursor checkpoints_;
