@@ -21,8 +21,9 @@
 #       fallback only), cpu/ (the cpu half's metrics) and MANIFEST.
 #   device tool: run {command: "tools/device-check.sh run", carry: [".device-bundle"], timeout_s: 600}
 #       there: unpacks the libraries, finds the CUDA runtime, cuBLAS and cuDNN (the toolkit, then
-#       the Python environment's nvidia-* wheels), and runs 1-3; $OUT receives table.txt,
-#       environment.txt, conformance.log and results.tar.gz (every run's metrics and logs).
+#       the Python environment's nvidia-* wheels), and runs 1-3, then the op-by-op step bench;
+#       $OUT receives table.txt, environment.txt, conformance.log, ops.txt and results.tar.gz
+#       (every run's metrics and logs).
 #   tools/device-check.sh table DIR      prints the table of a results folder, anywhere.
 #   tools/device-check.sh selftest       here, without a GPU: the argument parsing, the pipelines,
 #       a short cpu training run twice compared through the same code, and the table with the
@@ -232,11 +233,12 @@ pack() {
   grep -q '^THERMO_CUDA_ARCHITECTURES:STRING=.*90' "$build/CMakeCache.txt" ||
     die "$build is not configured for the cuda backend on sm_90 (THERMO_CUDA_ARCHITECTURES)"
   ninja -C "$build" thermo thermo-backend-cuda thermo-backend-cpu test_backend_conformance test_cuda_plugin \
-    test_cuda_arithmetic thermo-model-convnet thermo-dataset-synthetic thermo-optimizer-sphere_sgd >&2
+    test_cuda_arithmetic thermo-model-convnet thermo-dataset-synthetic thermo-optimizer-sphere_sgd \
+    backend_convnet_step_bench >&2
   [[ -f $build/lib/thermo/plugins/libthermo-backend-cuda.so ]] || die "the cuda plugin was not built in $build"
   rm -rf "$bundle"
   mkdir -p "$bundle/bin" "$bundle/lib/thermo/plugins" "$bundle/tests" "$bundle/cpu"
-  cp "$build/bin/thermo" "$bundle/bin/"
+  cp "$build/bin/thermo" "$build/bin/backend_convnet_step_bench" "$bundle/bin/"
   cp -P "$build"/lib/libthermo_sdk.so* "$bundle/lib/"
   cp "$build"/lib/thermo/plugins/*.so "$bundle/lib/thermo/plugins/"
   cp "$build"/tests/test_backend_conformance "$build"/tests/test_cuda_plugin "$build"/tests/test_cuda_arithmetic \
@@ -331,7 +333,11 @@ run_on_device() {
     python3 "$repo/bench/reference/run_reference.py" --bench --model convnet --channels "$c" --device cuda \
       --iterations "$bench_iters" --warmup 20 >"$results/bench/torch-c$c.json" 2>"$results/bench/torch-c$c.log" || true
   done
+  # Where the step's time goes, op by op (not part of the table).
+  "$bundle/bin/backend_convnet_step_bench" --backend cuda --plugin-dir "$THERMO_PLUGIN_PATH" \
+    --channels "$(echo $channels | tr ' ' ',')" --repeats 20 >"$results/bench/ops.txt" 2>&1 || true
   print_table "$results"
+  cp "$results/bench/ops.txt" "$out/"
   cp "$results/table.txt" "$results/environment.txt" "$results/conformance.log" "$out/"
   tar -czf "$out/results.tar.gz" -C "$results" .
   rm -rf "$scratch"

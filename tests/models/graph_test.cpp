@@ -213,6 +213,55 @@ TEST_CASE("graph: a batch norm is fused with the ReLU that is its only consumer"
   CHECK(graph.buffers()[3].name == "bn2.running_var");
 }
 
+// Both graphs (built, of one parameter layout) run forward and backward in training mode on the
+// same random parameters, input (batch × 2 × 8 × 8) and output diff; the relative differences of
+// their outputs and parameter gradients, the first graph's scaled by `scale`.
+struct GraphDifference {
+  double output = 0.0;
+  double gradient = 0.0;
+};
+
+GraphDifference compare_graphs(Backend& backend, Graph& first, Graph& second, float scale, std::uint64_t seed) {
+  ParameterLayout layouts[2];
+  first.declare_parameters(layouts[0]);
+  second.declare_parameters(layouts[1]);
+  layouts[0].finalize();
+  layouts[1].finalize();
+  REQUIRE(layouts[0].total_count() == layouts[1].total_count());
+  const auto count = layouts[0].total_count();
+  auto parameters = backend.allocate(count, DType::f32);
+  std::unique_ptr<DeviceBuffer> gradients[2] = {backend.allocate(count, DType::f32),
+                                                backend.allocate(count, DType::f32)};
+  Rng rng(seed, "graph-compare");
+  std::vector<float> weights(count);
+  for (auto& weight : weights) weight = static_cast<float>(rng.normal());
+  backend.upload(weights.data(), parameters->view());
+  const std::int64_t batch = 3;
+  std::vector<float> input(static_cast<std::size_t>(batch * 2 * 8 * 8));
+  for (auto& value : input) value = static_cast<float>(rng.normal());
+  std::vector<float> outputs[2], gradient_values[2];
+  Graph* graphs[2] = {&first, &second};
+  for (int which = 0; which < 2; ++which) {
+    Graph& graph = *graphs[which];
+    graph.bind_parameters(layouts[which], parameters->view(), gradients[which]->view());
+    backend.write_tensor(input.data(), graph.input_tensor(batch));
+    const Tensor& out = graph.forward(batch, {.mode = Mode::training, .keep_for_backward = true});
+    outputs[which].resize(static_cast<std::size_t>(out.shape().count()));
+    backend.read_tensor(out, outputs[which].data());
+    Rng diff_rng(seed, "graph-compare-diff");
+    std::vector<float> diff_out(outputs[which].size());
+    for (auto& value : diff_out) value = static_cast<float>(diff_rng.normal());
+    backend.write_tensor(diff_out.data(), graph.output_diff());
+    graph.backward(true);
+    gradient_values[which].resize(count);
+    backend.download(gradients[which]->view(), gradient_values[which].data());
+  }
+  for (auto& value : outputs[0]) value *= scale;
+  for (auto& value : gradient_values[0]) value *= scale;
+  return {testing::relative_difference(outputs[0], outputs[1]),
+          testing::relative_difference(gradient_values[0], gradient_values[1])};
+}
+
 TEST_CASE("graph: a max pooling after a fused ReLU joins the fusion; gradients are those of the unfused graph") {
   Fixture fixture;
   if (!fixture.backend) return testing::report_skip(fixture.why_not);
@@ -239,46 +288,9 @@ TEST_CASE("graph: a max pooling after a fused ReLU joins the fusion; gradients a
   CHECK(fused->layer(4)->is_identity());
   CHECK_FALSE(fused->layer(5)->is_identity());  // after a pooling, not a ReLU
   CHECK(dynamic_cast<BatchNorm2d*>(separate->layer(2))->spec().fused_max_pool == 0);
-
-  ParameterLayout layout_fused, layout_separate;
-  fused->declare_parameters(layout_fused);
-  separate->declare_parameters(layout_separate);
-  layout_fused.finalize();
-  layout_separate.finalize();
-  Backend& backend = *fixture.backend;
-  auto parameters = backend.allocate(layout_fused.total_count(), DType::f32);
-  auto gradients_fused = backend.allocate(layout_fused.total_count(), DType::f32);
-  auto gradients_separate = backend.allocate(layout_fused.total_count(), DType::f32);
-  Rng rng(7, "graph-pool");
-  std::vector<float> weights(layout_fused.total_count());
-  for (auto& weight : weights) weight = static_cast<float>(rng.normal());
-  backend.upload(weights.data(), parameters->view());
-  fused->bind_parameters(layout_fused, parameters->view(), gradients_fused->view());
-  separate->bind_parameters(layout_separate, parameters->view(), gradients_separate->view());
-
-  const std::int64_t batch = 3;
-  std::vector<float> input(static_cast<std::size_t>(batch * 2 * 8 * 8));
-  for (auto& value : input) value = static_cast<float>(rng.normal());
-  std::vector<float> outputs[2], diffs[2];
-  std::vector<float> diff_out(static_cast<std::size_t>(batch * 4));
-  for (auto& value : diff_out) value = static_cast<float>(rng.normal());
-  int which = 0;
-  for (Graph* graph : {fused.get(), separate.get()}) {
-    backend.write_tensor(input.data(), graph->input_tensor(batch));
-    const Tensor& out = graph->forward(batch, {.mode = Mode::training, .keep_for_backward = true});
-    outputs[which].resize(static_cast<std::size_t>(out.shape().count()));
-    backend.read_tensor(out, outputs[which].data());
-    backend.write_tensor(diff_out.data(), graph->output_diff());
-    graph->backward(true);
-    ++which;
-  }
-  for (auto& value : outputs[0]) value *= 2.0F;
-  CHECK(testing::relative_difference(outputs[0], outputs[1]) < 1e-6);
-  std::vector<float> fused_gradient(layout_fused.total_count()), separate_gradient(layout_fused.total_count());
-  backend.download(gradients_fused->view(), fused_gradient.data());
-  backend.download(gradients_separate->view(), separate_gradient.data());
-  for (auto& value : fused_gradient) value *= 2.0F;
-  CHECK(testing::relative_difference(fused_gradient, separate_gradient) < 1e-5);
+  const auto difference = compare_graphs(*fixture.backend, *fused, *separate, 2.0F, 7);
+  CHECK(difference.output < 1e-6);
+  CHECK(difference.gradient < 1e-5);
 }
 
 // The cpu backend seen through a backend that supports no fusion: every call is forwarded.
@@ -358,43 +370,9 @@ TEST_CASE("graph: fusion is the backend's choice; a backend that fuses nothing g
   CHECK(unfused_spec.fused_max_pool == 0);
   CHECK_FALSE(unfused->layer(3)->is_identity());
   CHECK_FALSE(unfused->layer(4)->is_identity());
-
-  ParameterLayout layout_fused, layout_unfused;
-  fused->declare_parameters(layout_fused);
-  unfused->declare_parameters(layout_unfused);
-  layout_fused.finalize();
-  layout_unfused.finalize();
-  Backend& backend = *fixture.backend;
-  auto parameters = backend.allocate(layout_fused.total_count(), DType::f32);
-  auto gradients_fused = backend.allocate(layout_fused.total_count(), DType::f32);
-  auto gradients_unfused = backend.allocate(layout_fused.total_count(), DType::f32);
-  Rng rng(11, "graph-no-fusion");
-  std::vector<float> weights(layout_fused.total_count());
-  for (auto& weight : weights) weight = static_cast<float>(rng.normal());
-  backend.upload(weights.data(), parameters->view());
-  fused->bind_parameters(layout_fused, parameters->view(), gradients_fused->view());
-  unfused->bind_parameters(layout_unfused, parameters->view(), gradients_unfused->view());
-  const std::int64_t batch = 3;
-  std::vector<float> input(static_cast<std::size_t>(batch * 2 * 8 * 8));
-  for (auto& value : input) value = static_cast<float>(rng.normal());
-  std::vector<float> diff_out(static_cast<std::size_t>(batch * 4));
-  for (auto& value : diff_out) value = static_cast<float>(rng.normal());
-  std::vector<float> outputs[2];
-  int which = 0;
-  for (Graph* graph : {fused.get(), unfused.get()}) {
-    backend.write_tensor(input.data(), graph->input_tensor(batch));
-    const Tensor& out = graph->forward(batch, {.mode = Mode::training, .keep_for_backward = true});
-    outputs[which].resize(static_cast<std::size_t>(out.shape().count()));
-    backend.read_tensor(out, outputs[which].data());
-    backend.write_tensor(diff_out.data(), graph->output_diff());
-    graph->backward(true);
-    ++which;
-  }
-  CHECK(testing::relative_difference(outputs[0], outputs[1]) < 1e-6);
-  std::vector<float> fused_gradient(layout_fused.total_count()), unfused_gradient(layout_fused.total_count());
-  backend.download(gradients_fused->view(), fused_gradient.data());
-  backend.download(gradients_unfused->view(), unfused_gradient.data());
-  CHECK(testing::relative_difference(fused_gradient, unfused_gradient) < 1e-5);
+  const auto difference = compare_graphs(*fixture.backend, *fused, *unfused, 1.0F, 11);
+  CHECK(difference.output < 1e-6);
+  CHECK(difference.gradient < 1e-5);
 }
 
 TEST_CASE("graph: shapes that do not fit raise UserError naming the layer") {

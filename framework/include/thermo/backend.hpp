@@ -174,7 +174,7 @@ class BOOST_SYMBOL_VISIBLE Backend {
   virtual void read_tensor(const Tensor& src, float* dst_nchw) = 0;   // to host, plain NCHW
   // dst(i) = src(indices[i]) for whole samples of sample_count elements (f32), and the labels
   // alike; the data set lives in backend memory, the indices come from the host (an index outside
-  // the samples throws std::out_of_range before anything is written).
+  // the samples throws std::out_of_range before anything is written: check_gather).
   virtual void gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
                       std::span<const std::int32_t> indices, Tensor& dst, VectorView dst_labels) = 0;
   // Waits for queued work (no-op on cpu). Used before timing.
@@ -211,6 +211,12 @@ class BOOST_SYMBOL_VISIBLE Backend {
                                           std::span<double> dst_host) = 0;
 
  protected:
+  // What every gather checks before it writes: f32 samples, i32 labels, dst made with the batch
+  // shape, room for the labels (std::invalid_argument), every index inside the samples
+  // (std::out_of_range). Returns how many samples there are.
+  std::int64_t check_gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
+                            std::span<const std::int32_t> indices, const Tensor& dst, VectorView dst_labels) const;
+
   // What a backend implements for the memory and vector functions above: f32 and i32 views in its
   // own memory only (the SDK handles f64 and the f64 <-> f32 conversions of copy). Same meaning
   // as the public function of the same name without `do_`.

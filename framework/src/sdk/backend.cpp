@@ -148,6 +148,24 @@ void Backend::scale_to_norm(double norm, VectorView x) {
   if (current > 0.0 && std::isfinite(current)) host_scale(norm / current, host_values(x), x.size);
 }
 
+std::int64_t Backend::check_gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
+                                   std::span<const std::int32_t> indices, const Tensor& dst,
+                                   VectorView dst_labels) const {
+  require(samples.dtype == DType::f32 && sample_count > 0, "gather needs f32 samples and a positive sample_count");
+  require(!dst.empty() && dst.shape().per_sample() == sample_count,
+          fmt::format("gather needs dst made with the batch shape (per sample {} elements)", sample_count));
+  require(labels.dtype == DType::i32 && dst_labels.dtype == DType::i32 && dst_labels.size >= indices.size(),
+          "gather needs i32 labels and dst_labels with room for every index");
+  const auto available = static_cast<std::int64_t>(samples.size) / sample_count;
+  require(static_cast<std::int64_t>(labels.size) >= available, "gather: fewer labels than samples");
+  for (const auto index : indices) {
+    if (index < 0 || index >= available) {
+      throw std::out_of_range(fmt::format("{} backend: gather index {} is outside [0, {})", name(), index, available));
+    }
+  }
+  return available;
+}
+
 void Backend::do_scale_to_norm(double norm, VectorView x) {
   const double current = std::sqrt(do_dot(x, x));
   if (current > 0.0 && std::isfinite(current)) do_scale(norm / current, x);

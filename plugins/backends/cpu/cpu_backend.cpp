@@ -111,18 +111,7 @@ void CpuBackend::read_tensor(const Tensor& src, float* dst_nchw) {
 void CpuBackend::gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
                         std::span<const std::int32_t> indices, Tensor& dst, VectorView dst_labels) {
   context_->use_threads();
-  require(samples.dtype == DType::f32 && sample_count > 0, "gather needs f32 samples and a positive sample_count");
-  require(!dst.empty() && dst.shape().per_sample() == sample_count,
-          "gather needs dst made with the batch shape (per sample " + std::to_string(sample_count) + " elements)");
-  require(labels.dtype == DType::i32 && dst_labels.dtype == DType::i32 && dst_labels.size >= indices.size(),
-          "gather needs i32 labels and dst_labels with room for every index");
-  const auto available = static_cast<std::int64_t>(samples.size) / sample_count;
-  require(static_cast<std::int64_t>(labels.size) >= available, "gather: fewer labels than samples");
-  for (const auto index : indices) {
-    if (index < 0 || index >= available) {
-      throw std::out_of_range(fmt::format("cpu backend: gather index {} is outside [0, {})", index, available));
-    }
-  }
+  (void)check_gather(samples, sample_count, labels, indices, dst, dst_labels);
   const Shape4 shape = dst.shape().with_batch(static_cast<std::int64_t>(indices.size()));
   float* out = prepare_dst(dst, shape, plain_desc(shape), *context_).data();
   const auto* src = static_cast<const float*>(samples.data);

@@ -26,7 +26,7 @@ CudaBackend::CudaBackend(const Settings& settings) : context_(std::make_shared<C
 }
 
 CudaBackend::~CudaBackend() {
-  if (context_) context_->synchronize();
+  (void)cudaStreamSynchronize(context_->stream());  // a destructor must not throw
   if (pinned_indices_ != nullptr) (void)cudaFreeHost(pinned_indices_);
   if (indices_copied_ != nullptr) (void)cudaEventDestroy(indices_copied_);
 }
@@ -102,18 +102,7 @@ void CudaBackend::upload_indices(std::span<const std::int32_t> indices) {
 void CudaBackend::gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
                          std::span<const std::int32_t> indices, Tensor& dst, VectorView dst_labels) {
   context_->activate();
-  require(samples.dtype == DType::f32 && sample_count > 0, "gather needs f32 samples and a positive sample_count");
-  require(!dst.empty() && dst.shape().per_sample() == sample_count,
-          "gather needs dst made with the batch shape (per sample " + std::to_string(sample_count) + " elements)");
-  require(labels.dtype == DType::i32 && dst_labels.dtype == DType::i32 && dst_labels.size >= indices.size(),
-          "gather needs i32 labels and dst_labels with room for every index");
-  const auto available = static_cast<std::int64_t>(samples.size) / sample_count;
-  require(static_cast<std::int64_t>(labels.size) >= available, "gather: fewer labels than samples");
-  for (const auto index : indices) {
-    if (index < 0 || index >= available) {
-      throw std::out_of_range(fmt::format("cuda backend: gather index {} is outside [0, {})", index, available));
-    }
-  }
+  (void)check_gather(samples, sample_count, labels, indices, dst, dst_labels);
   const auto rows = static_cast<std::int64_t>(indices.size());
   float* out = prepare_dst(dst, dst.shape().with_batch(rows), *context_);
   if (rows == 0) return;

@@ -28,6 +28,30 @@ __device__ Position input_position(const PoolGeometry& g, std::int64_t i) {
   return {plane, within / g.width, within % g.width};
 }
 
+// visit(offset within the plane) for the window of output `out`, in scan order, padding skipped.
+template <typename Visit>
+__device__ void for_each_in_window(const PoolGeometry& g, const Position& out, const Visit& visit) {
+  for (std::int64_t ky = 0; ky < g.kernel; ++ky) {
+    const std::int64_t sy = out.y * g.stride - g.padding + ky;
+    if (sy < 0 || sy >= g.height) continue;
+    for (std::int64_t kx = 0; kx < g.kernel; ++kx) {
+      const std::int64_t sx = out.x * g.stride - g.padding + kx;
+      if (sx >= 0 && sx < g.width) visit(sy * g.width + sx);
+    }
+  }
+}
+
+// visit(index of the output) for every window that covers input `in`, in order.
+template <typename Visit>
+__device__ void for_each_covering(const PoolGeometry& g, const Position& in, const Visit& visit) {
+  const auto rows = math::covering_windows(in.y, g.kernel, g.stride, g.padding, g.out_height);
+  const auto columns = math::covering_windows(in.x, g.kernel, g.stride, g.padding, g.out_width);
+  const std::int64_t base = in.plane * g.out_height * g.out_width;
+  for (std::int64_t oy = rows.first; oy <= rows.last; ++oy) {
+    for (std::int64_t ox = columns.first; ox <= columns.last; ++ox) visit(base + oy * g.out_width + ox);
+  }
+}
+
 struct MaxForward {
   const float* src;
   float* dst;
@@ -38,19 +62,12 @@ struct MaxForward {
     const float* plane = src + out.plane * g.height * g.width;
     float best = 0.0F;
     std::int64_t best_at = -1;
-    for (std::int64_t ky = 0; ky < g.kernel; ++ky) {
-      const std::int64_t sy = out.y * g.stride - g.padding + ky;
-      if (sy < 0 || sy >= g.height) continue;
-      for (std::int64_t kx = 0; kx < g.kernel; ++kx) {
-        const std::int64_t sx = out.x * g.stride - g.padding + kx;
-        if (sx < 0 || sx >= g.width) continue;
-        const float value = plane[sy * g.width + sx];
-        if (best_at < 0 || math::replaces_maximum(value, best)) {
-          best = value;
-          best_at = sy * g.width + sx;
-        }
+    for_each_in_window(g, out, [&](std::int64_t at) {
+      if (best_at < 0 || math::replaces_maximum(plane[at], best)) {
+        best = plane[at];
+        best_at = at;
       }
-    }
+    });
     dst[i] = best;
     if (argmax != nullptr) argmax[i] = static_cast<std::int32_t>(best_at);
   }
@@ -63,17 +80,11 @@ struct MaxBackward {
   PoolGeometry g;
   __device__ void operator()(std::int64_t i) const {
     const Position in = input_position(g, i);
-    const auto rows = math::covering_windows(in.y, g.kernel, g.stride, g.padding, g.out_height);
-    const auto columns = math::covering_windows(in.x, g.kernel, g.stride, g.padding, g.out_width);
     const std::int64_t self = in.y * g.width + in.x;
-    const std::int64_t base = in.plane * g.out_height * g.out_width;
     float sum = 0.0F;
-    for (std::int64_t oy = rows.first; oy <= rows.last; ++oy) {
-      for (std::int64_t ox = columns.first; ox <= columns.last; ++ox) {
-        const std::int64_t at = base + oy * g.out_width + ox;
-        if (argmax[at] == self) sum += diff_dst[at];
-      }
-    }
+    for_each_covering(g, in, [&](std::int64_t at) {
+      if (argmax[at] == self) sum += diff_dst[at];
+    });
     diff_src[i] = sum;
   }
 };
@@ -86,14 +97,7 @@ struct AverageForward {
     const Position out = output_position(g, i);
     const float* plane = src + out.plane * g.height * g.width;
     double sum = 0.0;
-    for (std::int64_t ky = 0; ky < g.kernel; ++ky) {
-      const std::int64_t sy = out.y * g.stride - g.padding + ky;
-      if (sy < 0 || sy >= g.height) continue;
-      for (std::int64_t kx = 0; kx < g.kernel; ++kx) {
-        const std::int64_t sx = out.x * g.stride - g.padding + kx;
-        if (sx >= 0 && sx < g.width) sum += static_cast<double>(plane[sy * g.width + sx]);
-      }
-    }
+    for_each_in_window(g, out, [&](std::int64_t at) { sum += static_cast<double>(plane[at]); });
     dst[i] = static_cast<float>(sum / static_cast<double>(g.kernel * g.kernel));
   }
 };
@@ -104,15 +108,8 @@ struct AverageBackward {
   PoolGeometry g;
   __device__ void operator()(std::int64_t i) const {
     const Position in = input_position(g, i);
-    const auto rows = math::covering_windows(in.y, g.kernel, g.stride, g.padding, g.out_height);
-    const auto columns = math::covering_windows(in.x, g.kernel, g.stride, g.padding, g.out_width);
-    const std::int64_t base = in.plane * g.out_height * g.out_width;
     double sum = 0.0;
-    for (std::int64_t oy = rows.first; oy <= rows.last; ++oy) {
-      for (std::int64_t ox = columns.first; ox <= columns.last; ++ox) {
-        sum += static_cast<double>(diff_dst[base + oy * g.out_width + ox]);
-      }
-    }
+    for_each_covering(g, in, [&](std::int64_t at) { sum += static_cast<double>(diff_dst[at]); });
     diff_src[i] = static_cast<float>(sum / static_cast<double>(g.kernel * g.kernel));
   }
 };
