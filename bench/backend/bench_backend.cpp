@@ -18,7 +18,7 @@ std::unique_ptr<Backend> load_backend(const std::filesystem::path& plugin_dir, c
   }
   const ParamSchema schema = plugin.schema();
   Params params = schema.defaults();
-  params.set("threads", threads);
+  if (schema.find("threads") != nullptr) params.set("threads", threads);
   for (const auto& [key, value] : extra) {
     if (schema.find(key) == nullptr) throw std::runtime_error("backend " + name + " has no parameter " + key);
     params.set(key, value);

@@ -1,6 +1,7 @@
 // One training step of the paper's ConvNet(c) at batch 128 (3×32×32 input, cross-entropy) run
-// op by op through a backend plugin, fused as the model fuses them (batch norm + ReLU + max
-// pooling): forward, then backward with data and weight gradients of
+// op by op through a backend plugin, fused as the model fuses them on that backend (batch norm +
+// ReLU + max pooling where Backend::supports says so, else the pooling apart; the ReLU fusion is
+// required): forward, then backward with data and weight gradients of
 // every convolution. Prints ms per step (the minimum over repeats: the machine is shared), the
 // time per kind of op, and the GFLOP/s the convolutions reach.
 //
@@ -111,11 +112,12 @@ struct ConvLayer {
   thermo::Conv2dSpec spec;
   std::unique_ptr<thermo::Conv2dOp> conv;
   std::unique_ptr<thermo::BatchNormOp> norm;  // ReLU and (layers 2-4) max pooling fused, as in the model
+  std::unique_ptr<thermo::PoolOp> pool;       // layers 2-4 where the backend does not fuse the pooling
   std::unique_ptr<thermo::DeviceBuffer> weight, diff_weight, running_mean, running_var;
   Shape4 src_shape, conv_shape, out_shape;
-  Tensor conv_out, norm_out, diff_conv_out, diff_src;
+  Tensor conv_out, norm_out, pool_out, diff_norm_out, diff_conv_out, diff_src;
   std::string norm_kind;  // the timer's label
-  double flops = 0.0;  // forward multiply-adds × 2
+  double flops = 0.0;     // forward multiply-adds × 2
 };
 
 void run(Backend& backend, std::int64_t width, const Options& options) {
@@ -139,9 +141,18 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
     layer.spec = {shape.c, widths[index], 3, 1, 1};
     layer.conv = backend.make_conv2d(layer.spec);
     thermo::BatchNormSpec norm_spec{widths[index], 1e-5, 0.1, true};
-    if (index > 0) norm_spec.fused_max_pool = 2;
+    if (!backend.supports(norm_spec)) throw std::runtime_error("the bench needs a backend that fuses bn+relu");
+    layer.norm_kind = "bn+relu";
+    if (index > 0) {
+      norm_spec.fused_max_pool = 2;
+      if (backend.supports(norm_spec)) {
+        layer.norm_kind = "bn+relu+maxpool";
+      } else {
+        norm_spec.fused_max_pool = 0;
+        layer.pool = backend.make_pool({thermo::PoolKind::max, 2, 2, 0});
+      }
+    }
     layer.norm = backend.make_batch_norm(norm_spec);
-    layer.norm_kind = index > 0 ? "bn+relu+maxpool" : "bn+relu";
     layer.weight = random_buffer(static_cast<std::size_t>(layer.spec.weight_count()),
                                  1.0F / std::sqrt(static_cast<float>(shape.c * 9)));
     layer.diff_weight = backend.allocate(static_cast<std::size_t>(layer.spec.weight_count()), thermo::DType::f32);
@@ -155,7 +166,11 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
     if (index > 0) shape = thermo::PoolSpec{thermo::PoolKind::max, 2, 2, 0}.output_shape(shape);
     layer.out_shape = shape;
     layer.conv_out = backend.create_tensor(layer.conv_shape);
-    layer.norm_out = backend.create_tensor(shape);
+    layer.norm_out = backend.create_tensor(layer.pool ? layer.conv_shape : shape);
+    if (layer.pool) {
+      layer.pool_out = backend.create_tensor(shape);
+      layer.diff_norm_out = backend.create_tensor(layer.conv_shape);
+    }
     layer.diff_conv_out = backend.create_tensor(layer.conv_shape);
     layer.diff_src = backend.create_tensor(layer.src_shape);
   }
@@ -199,6 +214,10 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
                                      layer.running_var->view());
       });
       src = &layer.norm_out;
+      if (layer.pool) {
+        timer.time("maxpool forward", [&] { layer.pool->forward(layer.norm_out, layer.pool_out, true); });
+        src = &layer.pool_out;
+      }
     }
     timer.time("maxpool forward", [&] { final_pool->forward(*src, pooled_out, true); });
     timer.time("linear+loss", [&] {
@@ -211,7 +230,13 @@ void run(Backend& backend, std::int64_t width, const Options& options) {
     const Tensor* diff = &diff_last;
     for (std::size_t index = layers.size(); index-- > 0;) {
       auto& layer = layers[index];
-      const Tensor& layer_src = index == 0 ? input : layers[index - 1].norm_out;
+      const Tensor& layer_src = index == 0               ? input
+                                : layers[index - 1].pool ? layers[index - 1].pool_out
+                                                         : layers[index - 1].norm_out;
+      if (layer.pool) {
+        timer.time("maxpool backward", [&] { layer.pool->backward(*diff, layer.diff_norm_out); });
+        diff = &layer.diff_norm_out;
+      }
       timer.time(layer.norm_kind + " backward", [&] { layer.norm->backward(*diff, layer.diff_conv_out); });
       timer.time("conv backward weights",
                  [&] { layer.conv->backward_weights(layer_src, layer.diff_conv_out, layer.diff_weight->view()); });

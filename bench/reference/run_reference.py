@@ -6,6 +6,9 @@
       exactness test) and writes DIR/ref_*.npy.
   /usr/bin/python3 run_reference.py --bench --model convnet --channels 8 --threads 2
       prints one JSON line: iterations/second of the training step at batch 128.
+  python3 run_reference.py --bench --model convnet --channels 8 --device cuda
+      the same on the GPU (data and model on the device; float32 convolutions, no TF32, unless
+      --tf32), as tools/device-check.sh times it against thermo's cuda backend.
 """
 
 import argparse
@@ -30,12 +33,14 @@ def main():
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--loss", default="cross_entropy", choices=["cross_entropy", "mse"])
+    parser.add_argument("--device", default="cpu", help="torch device of --bench: cpu or cuda (cuda:N)")
+    parser.add_argument("--tf32", action="store_true", help="--bench on cuda: allow TF32 convolutions and matmuls")
     args = parser.parse_args()
     if args.check:
         thermo_reference.run_check(args.check)
     else:
         result = thermo_reference.bench(args.model, args.channels, args.threads, args.batch, args.iterations,
-                                        args.warmup, loss=args.loss)
+                                        args.warmup, loss=args.loss, device=args.device, tf32=args.tf32)
         print(json.dumps(result))
 
 

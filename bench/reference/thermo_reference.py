@@ -347,30 +347,48 @@ def check_trajectory(config, data, parameters, project):
 
 # --- timing -------------------------------------------------------------------------------------
 
-def bench(model_name, channels, threads, batch=128, iterations=200, warmup=10, train_size=5000, loss="cross_entropy"):
+def bench(model_name, channels, threads, batch=128, iterations=200, warmup=10, train_size=5000, loss="cross_entropy",
+          device="cpu", tf32=False):
     """Iterations per second of the training step (iid batch of `batch` drawn with replacement,
-    forward, backward, SGD, projection) on random CIFAR-shaped data."""
+    forward, backward, SGD, projection) on random CIFAR-shaped data. On a GPU (`device` cuda) the
+    data and the model live on the device, the batch indices are drawn there, and convolutions
+    and matrix products compute in float32 (PyTorch's default TF32 convolutions are switched off
+    unless `tf32`), as thermo's cuda backend does by default."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    x_train = torch.randn(train_size, 3, 32, 32)
-    y_train = torch.randint(0, 10, (train_size,))
+    target = torch.device(device)
+    on_gpu = target.type == "cuda"
+    if on_gpu:
+        torch.backends.cudnn.allow_tf32 = tf32
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+    x_train = torch.randn(train_size, 3, 32, 32).to(target)
+    y_train = torch.randint(0, 10, (train_size,)).to(target)
     model = make_model(model_name, channels)
     init_reference(model, last_layer_norm=10.0 if loss == "cross_entropy" else 1.5)
+    model.to(target)
     fix_si_norm(model, 1.0)
     optimizer = make_optimizer(model, 0.01)
 
     def step():
-        indices = torch.randint(0, train_size, (batch,))
+        indices = torch.randint(0, train_size, (batch,), device=target)
         training_step(model, optimizer, x_train[indices], y_train[indices], loss)
+
+    def synchronize():
+        if on_gpu:
+            torch.cuda.synchronize(target)
 
     for _ in range(warmup):
         step()
+    synchronize()
     start = time.perf_counter()
     for _ in range(iterations):
         step()
+    synchronize()
     elapsed = time.perf_counter() - start
     return {
-        "model": model_name, "channels": channels, "threads": threads, "batch": batch,
-        "iterations": iterations, "seconds": elapsed, "iterations_per_second": iterations / elapsed,
-        "ms_per_step": 1000.0 * elapsed / iterations, "torch": torch.__version__,
+        "model": model_name, "channels": channels, "threads": threads, "batch": batch, "device": device,
+        "tf32": bool(tf32 and on_gpu), "iterations": iterations, "seconds": elapsed,
+        "iterations_per_second": iterations / elapsed, "ms_per_step": 1000.0 * elapsed / iterations,
+        "torch": torch.__version__,
+        "gpu": torch.cuda.get_device_name(target) if on_gpu else None,
     }

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <exception>
 #include <memory>
 
@@ -23,7 +24,7 @@ void load(const std::string& name, Loaded& loaded) {
       MESSAGE("backend " << name << " skipped: " << reason);
       return;
     }
-    auto backend = plugin.create(testing::params_with(plugin.schema(), {{"threads", ParamValue{std::int64_t{0}}}}));
+    auto backend = testing::make_backend(name, 0);
     loaded.backends.push_back({name, backend.get()});
     loaded.owned.push_back(std::move(backend));
   } catch (const std::exception& error) {
@@ -31,11 +32,26 @@ void load(const std::string& name, Loaded& loaded) {
   }
 }
 
+// THERMO_CONFORMANCE_BACKENDS=cuda,other: only these backends (tools/device-check.sh checks cuda
+// alone on a GPU machine); unset: every backend plugin found.
+bool selected(const std::string& name) {
+  const char* only = std::getenv("THERMO_CONFORMANCE_BACKENDS");
+  if (only == nullptr || *only == '\0') return true;
+  const std::string list = std::string(",") + only + ",";
+  return list.find("," + name + ",") != std::string::npos;
+}
+
 Loaded& loaded() {
   // Never destroyed: backends must not be torn down while other statics still use them.
   static Loaded* instance = [] {
     auto* fresh = new Loaded();
-    for (const auto& name : testing::test_registry().names(PluginKind::backend)) load(name, *fresh);
+    for (const auto& name : testing::test_registry().names(PluginKind::backend)) {
+      if (selected(name)) {
+        load(name, *fresh);
+      } else {
+        MESSAGE("backend " << name << " not checked (THERMO_CONFORMANCE_BACKENDS)");
+      }
+    }
     return fresh;
   }();
   return *instance;

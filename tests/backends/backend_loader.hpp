@@ -1,7 +1,8 @@
 #pragma once
-// How the conformance suite obtains backends: every backend plugin on THERMO_PLUGIN_PATH,
-// loaded through the engine's registry as `thermo` loads it. A backend whose machine lacks what
-// it needs (no GPU) is skipped with a message; a plugin that cannot be loaded is a failure.
+// How the conformance suite obtains backends: every backend plugin on THERMO_PLUGIN_PATH (or
+// those THERMO_CONFORMANCE_BACKENDS names, comma-separated), loaded through the engine's registry
+// as `thermo` loads it. A backend whose machine lacks what it needs (no GPU) is skipped with the
+// reason (the driver's message); a plugin that cannot be loaded is a failure.
 
 #include <thermo/backend.hpp>
 

@@ -15,7 +15,7 @@ TEST_CASE("conformance: every backend plugin loads and one backend at least is a
   for (const auto& named : backends()) {
     INFO("backend " << named.name);
     CHECK(named.backend->name() == named.name);
-    CHECK(named.backend->threads() >= 1);
+    CHECK(named.backend->threads() >= 0);  // 0: computes on a device
     CHECK(!named.backend->description().empty());
     MESSAGE(named.name << ": " << named.backend->description());
   }

@@ -1,10 +1,13 @@
-// Vector ops on f32 and f64 views: fill, copy with dtype conversion, axpy, scale, dot and
-// squared norm (float64 accumulation), and gemm with every transpose combination.
+// Vector ops on f32 views (backend memory) and f64 views (host memory, the SDK's own path): fill,
+// copy with dtype conversion, axpy, scale, dot and squared norm (float64 accumulation), and the
+// projection on the sphere (scale_to_norm).
 #include "conformance_support.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
+#include <stdexcept>
 
 namespace thermo::conformance {
 namespace {
@@ -103,48 +106,48 @@ TEST_CASE("vector ops: dot and squared_norm accumulate in float64") {
   }
 }
 
-TEST_CASE("vector ops: gemm with every transpose, alpha and beta, f32 and f64") {
+TEST_CASE("vector ops: scale_to_norm projects on the sphere, and leaves a zero or non-finite vector") {
   Random random(63);
-  struct GemmCase {
-    std::int64_t m, n, k;
-  };
-  for (const GemmCase size : {GemmCase{13, 7, 29}, GemmCase{64, 48, 100}, GemmCase{1, 5, 3}}) {
-    for (const bool transpose_a : {false, true}) {
-      for (const bool transpose_b : {false, true}) {
-        const GemmSpec spec{transpose_a, transpose_b, size.m, size.n, size.k, 0.7, 0.3};
-        const auto a = random.normal(static_cast<std::size_t>(size.m * size.k));
-        const auto b = random.normal(static_cast<std::size_t>(size.k * size.n));
-        const auto c = random.normal(static_cast<std::size_t>(size.m * size.n));
-        std::vector<double> expected(c.size());
-        for (std::int64_t i = 0; i < size.m; ++i) {
-          for (std::int64_t j = 0; j < size.n; ++j) {
-            double sum = 0.0;
-            for (std::int64_t l = 0; l < size.k; ++l) {
-              const double a_il = transpose_a ? a[static_cast<std::size_t>(l * size.m + i)]
-                                              : a[static_cast<std::size_t>(i * size.k + l)];
-              const double b_lj = transpose_b ? b[static_cast<std::size_t>(j * size.k + l)]
-                                              : b[static_cast<std::size_t>(l * size.n + j)];
-              sum += a_il * b_lj;
-            }
-            expected[static_cast<std::size_t>(i * size.n + j)] =
-                0.7 * sum + 0.3 * c[static_cast<std::size_t>(i * size.n + j)];
-          }
-        }
-        for (const auto& named : backends()) {
-          for (const DType dtype : {DType::f32, DType::f64}) {
-            INFO("backend " << named.name << ", " << std::string(to_string(dtype)) << ", m " << size.m << " n "
-                            << size.n << " k " << size.k << ", transpose a " << transpose_a << " b " << transpose_b);
-            Backend& backend = *named.backend;
-            const auto a_buffer = upload_vector(backend, a, dtype);
-            const auto b_buffer = upload_vector(backend, b, dtype);
-            auto c_buffer = upload_vector(backend, c, dtype);
-            backend.gemm(spec, a_buffer->view(), b_buffer->view(), c_buffer->view());
-            check_close(download_vector(backend, c_buffer->view()), expected, dtype == DType::f32 ? 1e-5 : 1e-13,
-                        "gemm");
-          }
-        }
-      }
+  const std::vector<double> x = random.normal(kSize);
+  long double norm = 0.0L;
+  for (const double value : x) norm += static_cast<long double>(value) * static_cast<long double>(value);
+  for (const auto& named : backends()) {
+    INFO("backend " << named.name);
+    Backend& backend = *named.backend;
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      INFO("dtype " << std::string(to_string(dtype)));
+      auto buffer = upload_vector(backend, x, dtype);
+      backend.scale_to_norm(3.5, buffer->view());
+      std::vector<double> expected(kSize);
+      const double factor = 3.5 / std::sqrt(static_cast<double>(norm));
+      for (std::size_t index = 0; index < kSize; ++index) expected[index] = factor * rounded(x, dtype)[index];
+      // The norm of 1e5 values in float64 carries ~1e-15 relative rounding.
+      check_close(download_vector(backend, buffer->view()), expected, dtype == DType::f32 ? 1e-7 : 1e-14,
+                  "scale_to_norm");
+
+      auto zero = backend.allocate(17, dtype);
+      backend.scale_to_norm(1.0, zero->view());
+      CHECK(download_vector(backend, zero->view()) == std::vector<double>(17, 0.0));
+      std::vector<double> diverged(17, 1.0);
+      diverged[3] = std::numeric_limits<double>::infinity();
+      auto infinite = upload_vector(backend, diverged, dtype);
+      backend.scale_to_norm(1.0, infinite->view());
+      const auto after = download_vector(backend, infinite->view());
+      CHECK(after[0] == 1.0);
+      CHECK(std::isinf(after[3]));
     }
+  }
+}
+
+TEST_CASE("vector ops do not mix f32 (backend memory) and f64 (host memory) operands, except copy") {
+  for (const auto& named : backends()) {
+    INFO("backend " << named.name);
+    Backend& backend = *named.backend;
+    auto narrow = backend.allocate(8, DType::f32);
+    auto wide = backend.allocate(8, DType::f64);
+    CHECK(wide->host_data() != nullptr);
+    CHECK_THROWS_AS(backend.axpy(1.0, narrow->view(), wide->view()), std::invalid_argument);
+    CHECK_THROWS_AS((void)backend.dot(wide->view(), narrow->view()), std::invalid_argument);
   }
 }
 

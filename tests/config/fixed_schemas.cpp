@@ -5,8 +5,11 @@
 namespace thermo::testing {
 
 FixedSchemas::FixedSchemas() {
-  schemas_[{PluginKind::backend, "cpu"}] = ParamSchema();
-  schemas_[{PluginKind::backend, "cuda"}] = ParamSchema();
+  ParamSchema& cpu = schemas_[{PluginKind::backend, "cpu"}];
+  cpu.add("threads", ParamType::integer, "worker threads").def(std::int64_t{0}).min(0);
+  ParamSchema& cuda = schemas_[{PluginKind::backend, "cuda"}];
+  cuda.add("device", ParamType::integer, "device index").def(std::int64_t{0}).min(0);
+  cuda.add("deterministic", ParamType::boolean, "reproducible algorithms").def(true);
 
   ParamSchema& cifar10 = schemas_[{PluginKind::dataset, "cifar10"}];
   cifar10.add("path", ParamType::path, "folder of the CIFAR-10 binary batches");

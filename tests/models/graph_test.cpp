@@ -1,6 +1,7 @@
 // The layer graph on the cpu backend: gradients of a residual DAG (several consumers, adds,
 // fused batch norm + ReLU, frozen and trainable heads) against the same network in float64;
-// BN→ReLU fusion; tensors kept per batch size; state round trips; misuse.
+// BN→ReLU fusion, and none for a backend that supports none; tensors kept per batch size; state
+// round trips; misuse.
 #include "model_test_support.hpp"
 #include "reference_ops.hpp"
 
@@ -212,6 +213,55 @@ TEST_CASE("graph: a batch norm is fused with the ReLU that is its only consumer"
   CHECK(graph.buffers()[3].name == "bn2.running_var");
 }
 
+// Both graphs (built, of one parameter layout) run forward and backward in training mode on the
+// same random parameters, input (batch × 2 × 8 × 8) and output diff; the relative differences of
+// their outputs and parameter gradients, the first graph's scaled by `scale`.
+struct GraphDifference {
+  double output = 0.0;
+  double gradient = 0.0;
+};
+
+GraphDifference compare_graphs(Backend& backend, Graph& first, Graph& second, float scale, std::uint64_t seed) {
+  ParameterLayout layouts[2];
+  first.declare_parameters(layouts[0]);
+  second.declare_parameters(layouts[1]);
+  layouts[0].finalize();
+  layouts[1].finalize();
+  REQUIRE(layouts[0].total_count() == layouts[1].total_count());
+  const auto count = layouts[0].total_count();
+  auto parameters = backend.allocate(count, DType::f32);
+  std::unique_ptr<DeviceBuffer> gradients[2] = {backend.allocate(count, DType::f32),
+                                                backend.allocate(count, DType::f32)};
+  Rng rng(seed, "graph-compare");
+  std::vector<float> weights(count);
+  for (auto& weight : weights) weight = static_cast<float>(rng.normal());
+  backend.upload(weights.data(), parameters->view());
+  const std::int64_t batch = 3;
+  std::vector<float> input(static_cast<std::size_t>(batch * 2 * 8 * 8));
+  for (auto& value : input) value = static_cast<float>(rng.normal());
+  std::vector<float> outputs[2], gradient_values[2];
+  Graph* graphs[2] = {&first, &second};
+  for (int which = 0; which < 2; ++which) {
+    Graph& graph = *graphs[which];
+    graph.bind_parameters(layouts[which], parameters->view(), gradients[which]->view());
+    backend.write_tensor(input.data(), graph.input_tensor(batch));
+    const Tensor& out = graph.forward(batch, {.mode = Mode::training, .keep_for_backward = true});
+    outputs[which].resize(static_cast<std::size_t>(out.shape().count()));
+    backend.read_tensor(out, outputs[which].data());
+    Rng diff_rng(seed, "graph-compare-diff");
+    std::vector<float> diff_out(outputs[which].size());
+    for (auto& value : diff_out) value = static_cast<float>(diff_rng.normal());
+    backend.write_tensor(diff_out.data(), graph.output_diff());
+    graph.backward(true);
+    gradient_values[which].resize(count);
+    backend.download(gradients[which]->view(), gradient_values[which].data());
+  }
+  for (auto& value : outputs[0]) value *= scale;
+  for (auto& value : gradient_values[0]) value *= scale;
+  return {testing::relative_difference(outputs[0], outputs[1]),
+          testing::relative_difference(gradient_values[0], gradient_values[1])};
+}
+
 TEST_CASE("graph: a max pooling after a fused ReLU joins the fusion; gradients are those of the unfused graph") {
   Fixture fixture;
   if (!fixture.backend) return testing::report_skip(fixture.why_not);
@@ -238,46 +288,91 @@ TEST_CASE("graph: a max pooling after a fused ReLU joins the fusion; gradients a
   CHECK(fused->layer(4)->is_identity());
   CHECK_FALSE(fused->layer(5)->is_identity());  // after a pooling, not a ReLU
   CHECK(dynamic_cast<BatchNorm2d*>(separate->layer(2))->spec().fused_max_pool == 0);
+  const auto difference = compare_graphs(*fixture.backend, *fused, *separate, 2.0F, 7);
+  CHECK(difference.output < 1e-6);
+  CHECK(difference.gradient < 1e-5);
+}
 
-  ParameterLayout layout_fused, layout_separate;
-  fused->declare_parameters(layout_fused);
-  separate->declare_parameters(layout_separate);
-  layout_fused.finalize();
-  layout_separate.finalize();
-  Backend& backend = *fixture.backend;
-  auto parameters = backend.allocate(layout_fused.total_count(), DType::f32);
-  auto gradients_fused = backend.allocate(layout_fused.total_count(), DType::f32);
-  auto gradients_separate = backend.allocate(layout_fused.total_count(), DType::f32);
-  Rng rng(7, "graph-pool");
-  std::vector<float> weights(layout_fused.total_count());
-  for (auto& weight : weights) weight = static_cast<float>(rng.normal());
-  backend.upload(weights.data(), parameters->view());
-  fused->bind_parameters(layout_fused, parameters->view(), gradients_fused->view());
-  separate->bind_parameters(layout_separate, parameters->view(), gradients_separate->view());
-
-  const std::int64_t batch = 3;
-  std::vector<float> input(static_cast<std::size_t>(batch * 2 * 8 * 8));
-  for (auto& value : input) value = static_cast<float>(rng.normal());
-  std::vector<float> outputs[2], diffs[2];
-  std::vector<float> diff_out(static_cast<std::size_t>(batch * 4));
-  for (auto& value : diff_out) value = static_cast<float>(rng.normal());
-  int which = 0;
-  for (Graph* graph : {fused.get(), separate.get()}) {
-    backend.write_tensor(input.data(), graph->input_tensor(batch));
-    const Tensor& out = graph->forward(batch, {.mode = Mode::training, .keep_for_backward = true});
-    outputs[which].resize(static_cast<std::size_t>(out.shape().count()));
-    backend.read_tensor(out, outputs[which].data());
-    backend.write_tensor(diff_out.data(), graph->output_diff());
-    graph->backward(true);
-    ++which;
+// The cpu backend seen through a backend that supports no fusion: every call is forwarded.
+class NoFusionBackend final : public Backend {
+ public:
+  explicit NoFusionBackend(Backend& inner) : inner_(inner) {}
+  [[nodiscard]] std::string name() const override { return inner_.name(); }
+  [[nodiscard]] std::string description() const override { return inner_.description() + ", no fusion"; }
+  [[nodiscard]] bool supports(const BatchNormSpec& spec) const override {
+    return !spec.fuse_relu && spec.fused_max_pool == 0;
   }
-  for (auto& value : outputs[0]) value *= 2.0F;
-  CHECK(testing::relative_difference(outputs[0], outputs[1]) < 1e-6);
-  std::vector<float> fused_gradient(layout_fused.total_count()), separate_gradient(layout_fused.total_count());
-  backend.download(gradients_fused->view(), fused_gradient.data());
-  backend.download(gradients_separate->view(), separate_gradient.data());
-  for (auto& value : fused_gradient) value *= 2.0F;
-  CHECK(testing::relative_difference(fused_gradient, separate_gradient) < 1e-5);
+  [[nodiscard]] Tensor create_tensor(const Shape4& shape) override { return inner_.create_tensor(shape); }
+  void write_tensor(const float* src, Tensor& dst) override { inner_.write_tensor(src, dst); }
+  void read_tensor(const Tensor& src, float* dst) override { inner_.read_tensor(src, dst); }
+  void gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
+              std::span<const std::int32_t> indices, Tensor& dst, VectorView dst_labels) override {
+    inner_.gather(samples, sample_count, labels, indices, dst, dst_labels);
+  }
+  [[nodiscard]] std::unique_ptr<Conv2dOp> make_conv2d(const Conv2dSpec& spec) override {
+    return inner_.make_conv2d(spec);
+  }
+  [[nodiscard]] std::unique_ptr<BatchNormOp> make_batch_norm(const BatchNormSpec& spec) override {
+    REQUIRE(supports(spec));
+    return inner_.make_batch_norm(spec);
+  }
+  [[nodiscard]] std::unique_ptr<ReluOp> make_relu() override { return inner_.make_relu(); }
+  [[nodiscard]] std::unique_ptr<PoolOp> make_pool(const PoolSpec& spec) override { return inner_.make_pool(spec); }
+  [[nodiscard]] std::unique_ptr<LinearOp> make_linear(const LinearSpec& spec) override {
+    return inner_.make_linear(spec);
+  }
+  [[nodiscard]] std::unique_ptr<LossOp> make_loss(LossKind kind, std::int64_t classes) override {
+    return inner_.make_loss(kind, classes);
+  }
+  void add(const Tensor& a, const Tensor& b, Tensor& dst) override { inner_.add(a, b, dst); }
+  void accumulate(const Tensor& src, Tensor& dst) override { inner_.accumulate(src, dst); }
+  void pairwise_squared_distances(ConstVectorView rows, std::int64_t count, std::int64_t dim,
+                                  std::span<double> dst) override {
+    inner_.pairwise_squared_distances(rows, count, dim, dst);
+  }
+
+ protected:
+  [[nodiscard]] std::unique_ptr<DeviceBuffer> do_allocate(std::size_t count, DType dtype) override {
+    return inner_.allocate(count, dtype);
+  }
+  void do_upload(const void* src, VectorView dst) override { inner_.upload(src, dst); }
+  void do_download(ConstVectorView src, void* dst) override { inner_.download(src, dst); }
+  void do_fill(VectorView x, double value) override { inner_.fill(x, value); }
+  void do_copy(ConstVectorView src, VectorView dst) override { inner_.copy(src, dst); }
+  void do_axpy(double alpha, ConstVectorView x, VectorView y) override { inner_.axpy(alpha, x, y); }
+  void do_scale(double alpha, VectorView x) override { inner_.scale(alpha, x); }
+  [[nodiscard]] double do_dot(ConstVectorView x, ConstVectorView y) override { return inner_.dot(x, y); }
+
+ private:
+  Backend& inner_;
+};
+
+TEST_CASE("graph: fusion is the backend's choice; a backend that fuses nothing gets the same gradients") {
+  Fixture fixture;
+  if (!fixture.backend) return testing::report_skip(fixture.why_not);
+  NoFusionBackend plain(*fixture.backend);
+  auto make = [] {
+    auto graph = std::make_unique<Graph>(Shape4{1, 2, 8, 8});
+    auto x = graph->add("conv", std::make_unique<Conv2d>(Conv2dSpec{2, 4, 3, 1, 1}), Graph::input());
+    x = graph->add("bn", std::make_unique<BatchNorm2d>(4), x);
+    x = graph->add("relu", std::make_unique<Relu>(), x);
+    x = graph->add("pool", std::make_unique<MaxPool2d>(2), x);
+    graph->add("pool_all", std::make_unique<MaxPool2d>(4), x);
+    return graph;
+  };
+  auto fused = make();
+  auto unfused = make();
+  fused->build(*fixture.backend);
+  unfused->build(plain);
+  CHECK(dynamic_cast<BatchNorm2d*>(fused->layer(2))->spec().fused_max_pool == 2);
+  const auto& unfused_spec = dynamic_cast<BatchNorm2d*>(unfused->layer(2))->spec();
+  CHECK_FALSE(unfused_spec.fuse_relu);
+  CHECK(unfused_spec.fused_max_pool == 0);
+  CHECK_FALSE(unfused->layer(3)->is_identity());
+  CHECK_FALSE(unfused->layer(4)->is_identity());
+  const auto difference = compare_graphs(*fixture.backend, *fused, *unfused, 1.0F, 11);
+  CHECK(difference.output < 1e-6);
+  CHECK(difference.gradient < 1e-5);
 }
 
 TEST_CASE("graph: shapes that do not fit raise UserError naming the layer") {

@@ -3,6 +3,7 @@
 #include "test_support.hpp"
 
 #include <thermo/build_id.hpp>
+#include <thermo/plugin.hpp>
 #include <thermo/version.hpp>
 
 namespace thermo::testing {
@@ -24,6 +25,7 @@ std::string with_placeholders(std::string text, const std::vector<std::pair<std:
   replace_all(text, THERMO_PLUGIN_FIXTURES, "<FIXTURES>");
   replace_all(text, THERMO_BUILD_ID, "<BUILD_ID>");
   replace_all(text, std::string("thermo ") + THERMO_VERSION, "thermo <VERSION>");
+  replace_all(text, "this thermo needs " + std::to_string(kPluginAbiVersion), "this thermo needs <ABI>");
   return text;
 }
 

@@ -173,7 +173,7 @@ TEST_CASE("a library that cannot be used is refused with a message naming the fi
       "<FIXTURES>/no_entry/libthermo-model-fixture_no_entry.so: not a thermo plugin: no 'thermo_plugin_entry' symbol");
   // describe() of these two fixtures aborts: reaching the message proves nothing ran before the check.
   CHECK(load_error(registry, PluginKind::model, "fixture_abi") ==
-        "<FIXTURES>/abi/libthermo-model-fixture_abi.so: plugin ABI version 999, this thermo needs 1; rebuild the "
+        "<FIXTURES>/abi/libthermo-model-fixture_abi.so: plugin ABI version 999, this thermo needs <ABI>; rebuild the "
         "plugin against thermo <VERSION>");
   CHECK(load_error(registry, PluginKind::model, "fixture_build_id") ==
         "<FIXTURES>/build_id/libthermo-model-fixture_build_id.so: plugin build id 'thermo 0.0.0; fixture compiler "
@@ -238,7 +238,7 @@ TEST_CASE("list_all reports a failing library on its row instead of throwing") {
   CHECK(rows[0].file.kind == PluginKind::model);
   CHECK(rows[0].version.empty());
   CHECK(with_placeholders(rows[0].error) ==
-        "<FIXTURES>/abi/libthermo-model-fixture_abi.so: plugin ABI version 999, this thermo needs 1; rebuild the "
+        "<FIXTURES>/abi/libthermo-model-fixture_abi.so: plugin ABI version 999, this thermo needs <ABI>; rebuild the "
         "plugin against thermo <VERSION>");
   CHECK(rows[1].error.empty());
   CHECK(rows[2].error.empty());
@@ -258,7 +258,7 @@ TEST_CASE("plugins log through the host's logger") {
   CHECK(log.text().find("[info] fixture_logger: created with learning_rate 0.25\n") != std::string::npos);
 }
 
-TEST_CASE("backend auto picks cuda only when its plugin loads and is available") {
+TEST_CASE("backend auto picks the available backend of the highest score") {
   using thermo::engine::create_backend;
   using thermo::engine::resolve_backend_name;
   auto error_of = [](PluginRegistry& registry, const std::string& name) {
@@ -287,9 +287,14 @@ TEST_CASE("backend auto picks cuda only when its plugin loads and is available")
   CHECK(resolve_backend_name(gpu, "auto") == "cuda");
   {
     CapturedLog log;
-    CHECK(create_backend(gpu, "auto", 0) == nullptr);
-    CHECK(log.text().find("[info] fixture backend cuda: threads 0, deterministic true\n") != std::string::npos);
+    // A device backend declares no `threads`: the run's threads are not handed to it.
+    CHECK(create_backend(gpu, "auto", 4) == nullptr);
+    CHECK(log.text().find("[info] fixture backend cuda: deterministic true\n") != std::string::npos);
   }
+
+  // Not a name the engine knows: the score decides.
+  PluginRegistry other = registry_of({"backends_other"});
+  CHECK(resolve_backend_name(other, "auto") == "accel");
 
   PluginRegistry broken = registry_of({"backends_broken"});
   CHECK(resolve_backend_name(broken, "auto") == "cpu");
@@ -298,5 +303,29 @@ TEST_CASE("backend auto picks cuda only when its plugin loads and is available")
         "invalid ELF header");
 
   PluginRegistry cpu_only = registry_of({"good"});
-  CHECK(error_of(cpu_only, "auto") == "unknown backend plugin 'cpu': no backend plugins found in <FIXTURES>/good");
+  CHECK(error_of(cpu_only, "auto") == "backend auto: no backend plugins found in <FIXTURES>/good");
+}
+
+TEST_CASE("backend settings: the section's values, then the run's threads where the section leaves 0") {
+  using thermo::engine::backend_settings_for;
+  using thermo::engine::create_backend;
+  PluginRegistry gpu = registry_of({"backends_gpu"});
+  const thermo::Params cpu_settings({{"threads", std::int64_t{2}}, {"deterministic", false}});
+  const thermo::Params cpu_defaults({{"threads", std::int64_t{0}}, {"deterministic", true}});
+  const thermo::Params cuda_settings({{"deterministic", false}});
+  {
+    CapturedLog log;
+    CHECK(create_backend(gpu, "cpu", &cpu_settings, 8) == nullptr);
+    CHECK(create_backend(gpu, "cpu", &cpu_defaults, 8) == nullptr);
+    CHECK(create_backend(gpu, "cuda", &cuda_settings, 8) == nullptr);
+    CHECK(log.text().find("[info] fixture backend cpu: threads 2, deterministic false\n") != std::string::npos);
+    CHECK(log.text().find("[info] fixture backend cpu: threads 8, deterministic true\n") != std::string::npos);
+    CHECK(log.text().find("[info] fixture backend cuda: deterministic false\n") != std::string::npos);
+  }
+  // --backend naming another plugin drops the section's settings; naming the same keeps them.
+  const std::optional<thermo::Params> section = cpu_settings;
+  CHECK(backend_settings_for("cpu", section, "") == &*section);
+  CHECK(backend_settings_for("cpu", section, "cpu") == &*section);
+  CHECK(backend_settings_for("cpu", section, "cuda") == nullptr);
+  CHECK(backend_settings_for("cpu", std::nullopt, "") == nullptr);
 }

@@ -106,7 +106,7 @@ executor: {jobs: 1}
 
 TEST_CASE("SIGTERM to a sweep: its points write their resume states and stop; --resume finishes them") {
   const auto dir = scratch_dir("sweep-signal");
-  write_file(dir / "p.yaml", toy_pipeline("signal", "up", "[0.1, 0.2]", 3000000));
+  write_file(dir / "p.yaml", toy_pipeline("signal", "up", "[0.1, 0.2]", 20000000));
   const auto result = run_command(
       "{ " + thermo_command_in(dir,
                                "-q run p.yaml --out out --checkpoint-every 1000 'train.log={every: 10000000}' "

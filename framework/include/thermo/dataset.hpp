@@ -46,7 +46,7 @@ class BOOST_SYMBOL_VISIBLE Dataset {
 };
 
 // A data set resident in backend memory (f32 samples and int32 labels), with a host view kept
-// for models that compute on the host (the toy problem).
+// for models that compute on the host; an f64 data set (the toy problem's) stays on the host only.
 class BOOST_SYMBOL_VISIBLE ResidentData {
  public:
   ResidentData(Backend& backend, std::shared_ptr<const Dataset> dataset);

@@ -22,8 +22,13 @@
 
 namespace thermo {
 
-// Bump when any interface in thermo/ changes incompatibly.
-inline constexpr std::uint32_t kPluginAbiVersion = 1;
+// Bump when any interface in thermo/ changes incompatibly. The test `sdk_abi_digest` fails when a
+// header under framework/include/thermo changes while this number does not move; after bumping it
+// (or for a compatible change: comments, a new free function), `tools/refresh-abi-digest.sh`
+// records the headers' new digest in framework/abi-digest.txt.
+// 2: Backend::supports (fusion is the backend's choice), no gemm, f64 vectors on the host,
+//    scale_to_norm, BackendPlugin::auto_score and settings without `threads`.
+inline constexpr std::uint32_t kPluginAbiVersion = 2;
 
 enum class PluginKind : std::uint32_t { backend, dataset, model, optimizer, estimator, analysis, report };
 [[nodiscard]] const char* to_string(PluginKind kind);
@@ -41,9 +46,16 @@ class BOOST_SYMBOL_VISIBLE Plugin {
 class BOOST_SYMBOL_VISIBLE BackendPlugin : public Plugin {
  public:
   [[nodiscard]] PluginKind kind() const final { return PluginKind::backend; }
-  // Why this machine cannot run the backend (no device, driver missing), or "" when it can.
+  // Why this machine cannot run the backend (no device, the driver's message), or "" when it can.
+  // Cheap enough to call at every `thermo run`; must not throw.
   [[nodiscard]] virtual std::string unavailable_reason() const { return {}; }
-  // params always hold `threads` (0: the backend's default) in addition to the schema's own.
+  // How much `backend: auto` wants this backend: auto takes the available backend of the highest
+  // score (ties: the first name). Host backends score about 100, device backends about 1000, so a
+  // machine with a working GPU computes on it.
+  [[nodiscard]] virtual int auto_score() const = 0;
+  // params: the schema's values (the pipeline's `backend:` section, defaults filled). A schema that
+  // declares `threads` receives the run's host threads there when the section leaves it 0
+  // (`threads:` at the top of the pipeline, `--threads`; 0: the backend's default).
   [[nodiscard]] virtual std::unique_ptr<Backend> create(const Params& params) const = 0;
 };
 

@@ -19,8 +19,9 @@ enum class DType : std::uint8_t { f32, f64, i32 };
 }
 [[nodiscard]] const char* to_string(DType type);
 
-// A contiguous run of elements in backend memory (a host pointer on `cpu`, a device pointer on
-// `cuda`). Views do not own; slices share the owner's memory.
+// A contiguous run of elements: f32 and i32 in backend memory (a host pointer on `cpu`, a device
+// pointer on `cuda`), f64 in host memory on every backend (see backend.hpp). Views do not own;
+// slices share the owner's memory.
 struct VectorView {
   void* data = nullptr;
   std::size_t size = 0;  // elements
@@ -54,7 +55,7 @@ class BOOST_SYMBOL_VISIBLE DeviceBuffer {
   virtual ~DeviceBuffer() = default;
   [[nodiscard]] virtual VectorView view() = 0;
   [[nodiscard]] virtual ConstVectorView view() const = 0;
-  // Host address of the same memory, or nullptr when it is not host-accessible (`cuda`).
+  // Host address of the same memory, or nullptr when it is not host-accessible (f32 on `cuda`).
   [[nodiscard]] virtual void* host_data() { return nullptr; }
   [[nodiscard]] std::size_t size() const { return view().size; }
   [[nodiscard]] DType dtype() const { return view().dtype; }

@@ -68,15 +68,19 @@ std::string CpuBackend::description() const {
                      context_->winograd() ? ", winograd convolutions" : "");
 }
 
-std::unique_ptr<DeviceBuffer> CpuBackend::allocate(std::size_t count, DType dtype) {
+bool CpuBackend::supports(const BatchNormSpec& spec) const {
+  return spec.fused_max_pool == 0 || spec.fused_max_pool >= 2;
+}
+
+std::unique_ptr<DeviceBuffer> CpuBackend::do_allocate(std::size_t count, DType dtype) {
   return std::make_unique<CpuBuffer>(count, dtype);
 }
 
-void CpuBackend::upload(const void* src_host, VectorView dst) {
+void CpuBackend::do_upload(const void* src_host, VectorView dst) {
   if (dst.size > 0) std::memcpy(dst.data, src_host, dst.bytes());
 }
 
-void CpuBackend::download(ConstVectorView src, void* dst_host) {
+void CpuBackend::do_download(ConstVectorView src, void* dst_host) {
   if (src.size > 0) std::memcpy(dst_host, src.data, src.bytes());
 }
 
@@ -107,18 +111,7 @@ void CpuBackend::read_tensor(const Tensor& src, float* dst_nchw) {
 void CpuBackend::gather(ConstVectorView samples, std::int64_t sample_count, ConstVectorView labels,
                         std::span<const std::int32_t> indices, Tensor& dst, VectorView dst_labels) {
   context_->use_threads();
-  require(samples.dtype == DType::f32 && sample_count > 0, "gather needs f32 samples and a positive sample_count");
-  require(!dst.empty() && dst.shape().per_sample() == sample_count,
-          "gather needs dst made with the batch shape (per sample " + std::to_string(sample_count) + " elements)");
-  require(labels.dtype == DType::i32 && dst_labels.dtype == DType::i32 && dst_labels.size >= indices.size(),
-          "gather needs i32 labels and dst_labels with room for every index");
-  const auto available = static_cast<std::int64_t>(samples.size) / sample_count;
-  require(static_cast<std::int64_t>(labels.size) >= available, "gather: fewer labels than samples");
-  for (const auto index : indices) {
-    if (index < 0 || index >= available) {
-      throw std::out_of_range(fmt::format("cpu backend: gather index {} is outside [0, {})", index, available));
-    }
-  }
+  (void)check_gather(samples, sample_count, labels, indices, dst, dst_labels);
   const Shape4 shape = dst.shape().with_batch(static_cast<std::int64_t>(indices.size()));
   float* out = prepare_dst(dst, shape, plain_desc(shape), *context_).data();
   const auto* src = static_cast<const float*>(samples.data);
@@ -183,26 +176,20 @@ void CpuBackend::accumulate(const Tensor& src, Tensor& dst) {
   for (std::int64_t index = 0; index < count; ++index) out[index] += src_data[index];
 }
 
-void CpuBackend::fill(VectorView x, double value) {
+void CpuBackend::do_fill(VectorView x, double value) {
   cpu::fill(*context_, x, value);
 }
-void CpuBackend::copy(ConstVectorView src, VectorView dst) {
+void CpuBackend::do_copy(ConstVectorView src, VectorView dst) {
   cpu::copy(*context_, src, dst);
 }
-void CpuBackend::axpy(double alpha, ConstVectorView x, VectorView y) {
+void CpuBackend::do_axpy(double alpha, ConstVectorView x, VectorView y) {
   cpu::axpy(*context_, alpha, x, y);
 }
-void CpuBackend::scale(double alpha, VectorView x) {
+void CpuBackend::do_scale(double alpha, VectorView x) {
   cpu::scale(*context_, alpha, x);
 }
-double CpuBackend::dot(ConstVectorView x, ConstVectorView y) {
+double CpuBackend::do_dot(ConstVectorView x, ConstVectorView y) {
   return cpu::dot(*context_, x, y);
-}
-double CpuBackend::squared_norm(ConstVectorView x) {
-  return cpu::squared_norm(*context_, x);
-}
-void CpuBackend::gemm(const GemmSpec& spec, ConstVectorView a, ConstVectorView b, VectorView c) {
-  cpu::gemm(*context_, spec, a, b, c);
 }
 
 void CpuBackend::pairwise_squared_distances(ConstVectorView rows, std::int64_t count, std::int64_t dim,

@@ -1,7 +1,7 @@
 #pragma once
-// The `cpu` backend: oneDNN 2.6 primitives for the network ops, OpenBLAS for gemm and the
-// Gram matrices, OpenMP loops for the rest; memory is host memory. Like its ops, a backend is
-// used by one thread at a time.
+// The `cpu` backend: oneDNN 2.6 primitives for the network ops, OpenBLAS for the Gram matrices
+// of the pairwise distances, OpenMP loops for the rest; memory is host memory. Like its ops, a
+// backend is used by one thread at a time. It supports every batch-norm fusion.
 
 #include "cpu_context.hpp"
 #include "cpu_memory.hpp"
@@ -18,9 +18,8 @@ class CpuBackend final : public Backend {
   [[nodiscard]] std::string description() const override;
   [[nodiscard]] int threads() const override { return context_->threads(); }
 
-  [[nodiscard]] std::unique_ptr<DeviceBuffer> allocate(std::size_t count, DType dtype) override;
-  void upload(const void* src_host, VectorView dst) override;
-  void download(ConstVectorView src, void* dst_host) override;
+  [[nodiscard]] bool supports(const BatchNormSpec& spec) const override;
+
   [[nodiscard]] Tensor create_tensor(const Shape4& shape) override;
   void write_tensor(const float* src_nchw, Tensor& dst) override;
   void read_tensor(const Tensor& src, float* dst_nchw) override;
@@ -37,15 +36,18 @@ class CpuBackend final : public Backend {
   void add(const Tensor& a, const Tensor& b, Tensor& dst) override;
   void accumulate(const Tensor& src, Tensor& dst) override;
 
-  void fill(VectorView x, double value) override;
-  void copy(ConstVectorView src, VectorView dst) override;
-  void axpy(double alpha, ConstVectorView x, VectorView y) override;
-  void scale(double alpha, VectorView x) override;
-  [[nodiscard]] double dot(ConstVectorView x, ConstVectorView y) override;
-  [[nodiscard]] double squared_norm(ConstVectorView x) override;
-  void gemm(const GemmSpec& spec, ConstVectorView a, ConstVectorView b, VectorView c) override;
   void pairwise_squared_distances(ConstVectorView rows, std::int64_t count, std::int64_t dim,
                                   std::span<double> dst_host) override;
+
+ protected:
+  [[nodiscard]] std::unique_ptr<DeviceBuffer> do_allocate(std::size_t count, DType dtype) override;
+  void do_upload(const void* src_host, VectorView dst) override;
+  void do_download(ConstVectorView src, void* dst_host) override;
+  void do_fill(VectorView x, double value) override;
+  void do_copy(ConstVectorView src, VectorView dst) override;
+  void do_axpy(double alpha, ConstVectorView x, VectorView y) override;
+  void do_scale(double alpha, VectorView x) override;
+  [[nodiscard]] double do_dot(ConstVectorView x, ConstVectorView y) override;
 
  private:
   ContextPtr context_;

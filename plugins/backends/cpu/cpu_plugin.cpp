@@ -1,4 +1,4 @@
-// The `cpu` backend plugin: oneDNN for the network ops, OpenBLAS for the matrix products.
+// The `cpu` backend plugin: oneDNN for the network ops, OpenBLAS for the Gram matrices.
 #include "cpu_backend.hpp"
 
 #include <thermo/error.hpp>
@@ -11,11 +11,17 @@ class CpuBackendPlugin final : public thermo::BackendPlugin {
   [[nodiscard]] std::string name() const override { return "cpu"; }
   [[nodiscard]] std::string version() const override { return "1.0"; }
   [[nodiscard]] std::string summary() const override {
-    return "the host's cores: oneDNN 2.6 primitives (OpenMP) for the network ops, OpenBLAS for gemm";
+    return "the host's cores: oneDNN 2.6 primitives (OpenMP) for the network ops, OpenBLAS for the Gram matrices";
   }
+  // Runs on every machine; `auto` takes it when no device backend can run.
+  [[nodiscard]] int auto_score() const override { return 100; }
   [[nodiscard]] thermo::ParamSchema schema() const override {
     thermo::ParamSchema schema;
-    schema.add("threads", thermo::ParamType::integer, "worker threads; 0 uses every core").def(std::int64_t{0}).min(0);
+    schema
+        .add("threads", thermo::ParamType::integer,
+             "worker threads; 0: the run's threads (threads:, --threads), else every core")
+        .def(std::int64_t{0})
+        .min(0);
     schema
         .add("winograd", thermo::ParamType::boolean,
              "3×3 stride-1 convolutions with 32+ input channels use oneDNN's Winograd kernels: ~1.8x faster "

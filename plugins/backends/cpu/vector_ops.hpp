@@ -1,6 +1,6 @@
 #pragma once
-// The vector ops of the cpu backend on f32 / f64 views: element-wise loops with OpenMP,
-// reductions in float64 over fixed blocks (the same sum for any thread count), gemm on OpenBLAS.
+// The vector ops of the cpu backend on f32 views (fill and copy also i32): element-wise loops
+// with OpenMP, reductions in float64 over fixed blocks (the same sum for any thread count).
 
 #include "cpu_context.hpp"
 
@@ -13,7 +13,5 @@ void copy(const CpuContext& context, ConstVectorView src, VectorView dst);
 void axpy(const CpuContext& context, double alpha, ConstVectorView x, VectorView y);
 void scale(const CpuContext& context, double alpha, VectorView x);
 [[nodiscard]] double dot(const CpuContext& context, ConstVectorView x, ConstVectorView y);
-[[nodiscard]] double squared_norm(const CpuContext& context, ConstVectorView x);
-void gemm(const CpuContext& context, const GemmSpec& spec, ConstVectorView a, ConstVectorView b, VectorView c);
 
 }  // namespace thermo::cpu

@@ -56,15 +56,11 @@ SphereToy::SphereToy(Backend& backend, const DataSplit& data, const Vector3& sta
     const auto offset = static_cast<std::size_t>(i) * 3;
     vectors_.push_back({data.samples_f64[offset], data.samples_f64[offset + 1], data.samples_f64[offset + 2]});
   }
-  parameters_ = backend.allocate(3, DType::f64);
+  parameters_ = backend.allocate(3, DType::f64);  // host memory, zero-filled
   gradients_ = backend.allocate(3, DType::f64);
   x_ = static_cast<double*>(parameters_->host_data());
   gradient_ = static_cast<double*>(gradients_->host_data());
-  if (x_ == nullptr || gradient_ == nullptr) {
-    throw UserError("sphere_toy computes on the host: use a backend with host memory (backend: cpu)");
-  }
   std::copy(start.begin(), start.end(), x_);
-  std::fill(gradient_, gradient_ + 3, 0.0);
   layout_.push_back(ParameterBlock{"x", {3}, 0, 3, true, true});
   minimum_ = minimum_mean_loss(vectors_);
 }

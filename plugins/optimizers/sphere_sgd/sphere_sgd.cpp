@@ -7,9 +7,9 @@
 namespace thermo::sphere_sgd {
 
 void SphereSgd::rescale_to_radius(Backend& backend, VectorView weights) const {
-  const double norm = std::sqrt(backend.squared_norm(weights));
-  // A zero or non-finite norm means the run diverged; leave the values for the engine to see.
-  if (norm > 0.0 && std::isfinite(norm)) backend.scale(settings_.radius / norm, weights);
+  // On the backend (no host round trip on a device); a zero or non-finite norm means the run
+  // diverged, and the values are left for the engine to see.
+  backend.scale_to_norm(settings_.radius, weights);
 }
 
 void SphereSgd::initialize(Backend& backend, VectorView parameters, std::size_t scale_invariant_count) {

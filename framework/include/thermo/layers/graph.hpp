@@ -3,7 +3,8 @@
 // sequence for the ConvNet, a DAG with residual adds for ResNet-18). forward runs them in order;
 // backward runs them in reverse, summing the diffs of nodes with several consumers and skipping
 // diffs nobody needs (the input image, branches without trainable parameters). A batch norm whose
-// only consumer is a ReLU applies the ReLU itself (BatchNormSpec::fuse_relu).
+// only consumer is a ReLU applies the ReLU itself (BatchNormSpec::fuse_relu), and the max pooling
+// after it (fused_max_pool), when the backend supports that fusion (Backend::supports).
 //
 // The graph owns the activations and diffs: one tensor per node for every batch size (training
 // batches, evaluation chunks, a last partial chunk). An op writing a tensor at another batch size

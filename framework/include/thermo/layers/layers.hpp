@@ -57,7 +57,8 @@ class BOOST_SYMBOL_VISIBLE BatchNorm2d final : public Layer {
                 bool parameter_gradients) override;
 
   // The graph calls these before create_ops when the only consumer is a ReLU, and when that
-  // ReLU's only consumer is a max pooling of window `kernel` and stride `kernel`.
+  // ReLU's only consumer is a max pooling of window `kernel` and stride `kernel`, if the backend
+  // supports the fused spec.
   void fuse_relu() { spec_.fuse_relu = true; }
   void fuse_max_pool(std::int64_t kernel) { spec_.fused_max_pool = kernel; }
   [[nodiscard]] const BatchNormSpec& spec() const { return spec_; }

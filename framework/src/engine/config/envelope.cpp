@@ -16,9 +16,19 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 const std::vector<std::string>& section_keys() {
-  static const std::vector<std::string> keys = {"dataset", "model",    "optimizer", "train", "estimators",
-                                                "sweep",   "executor", "analysis",  "report"};
+  static const std::vector<std::string> keys = {"backend",    "dataset", "model",    "optimizer", "train",
+                                                "estimators", "sweep",   "executor", "analysis",  "report"};
   return keys;
+}
+
+// `backend:` as a plain name; a map is a backend plugin's section.
+const ParamSpec& backend_name_spec() {
+  static const ParamSchema schema = [] {
+    ParamSchema result;
+    result.add("backend", ParamType::string, "auto or a backend plugin");
+    return result;
+  }();
+  return schema.specs().front();
 }
 
 const ParamSchema& envelope_schema() {
@@ -27,8 +37,11 @@ const ParamSchema& envelope_schema() {
     result.add("thermo", ParamType::integer, "schema version of the pipeline file");
     result.add("name", ParamType::string, "name of the run (a folder name)");
     result.add("description", ParamType::string, "free text").def(std::string());
-    result.add("backend", ParamType::string, "auto or a backend plugin").def(std::string("auto"));
-    result.add("threads", ParamType::integer, "CPU threads, 0 for the backend's default").def(std::int64_t{0}).min(0);
+    result
+        .add("threads", ParamType::integer,
+             "the run's CPU threads (a backend's `threads`, the analyses'), 0: every core")
+        .def(std::int64_t{0})
+        .min(0);
     result.add("seed", ParamType::integer, "base seed").def(std::int64_t{1}).min(0);
     result.add("loss", ParamType::choice, "training loss")
         .one_of({"cross_entropy", "mse"})
@@ -134,11 +147,7 @@ class EnvelopeValidator {
     resolve_scalar("name");
     if (values.has("description")) pipeline.description = values.get_string("description");
     resolve_scalar("description");
-    if (values.has("backend")) {
-      pipeline.backend = values.get_string("backend");
-      check_backend(pipeline.backend);
-    }
-    resolve_scalar("backend");
+    backend(pipeline, resolved);
     if (values.has("threads")) pipeline.threads = values.get_int("threads");
     resolve_scalar("threads");
     if (values.has("seed")) pipeline.seed = static_cast<std::uint64_t>(values.get_int("seed"));
@@ -186,13 +195,39 @@ class EnvelopeValidator {
     return false;
   }
 
-  void check_backend(const std::string& name) {
-    if (name == "auto") return;
+  // `backend:` is a name (auto or a backend plugin) or a backend plugin's section with its settings.
+  void backend(Pipeline& pipeline, Json& resolved) {
+    resolved["backend"] = pipeline.backend;
+    const YamlNode* node = root_.find("backend");
+    if (node == nullptr || node->invalid) return;
+    if (node->is_map()) {
+      const YamlNode* name = node->find("plugin");
+      if (name != nullptr && name->is_scalar() && name->text == "auto") {
+        diagnostics_.error(name->location, "backend.plugin",
+                           "auto takes no settings: write `backend: auto`, or name the backend plugin the settings "
+                           "are for ({plugin: cpu, threads: 2})");
+        return;
+      }
+      Json section;
+      auto validated =
+          validate_plugin_section(*node, PluginKind::backend, "backend", schemas_, context_, diagnostics_, section);
+      resolved["backend"] = std::move(section);
+      if (!validated) return;
+      pipeline.backend = validated->plugin;
+      pipeline.backend_settings = std::move(validated->params);
+      return;
+    }
+    const auto value = convert_value(*node, backend_name_spec(), "backend", context_, diagnostics_);
+    if (!value) return;
+    const std::string name = std::get<std::string>(*value);
+    resolved["backend"] = name;
     std::vector<std::string> known = schemas_.names(PluginKind::backend);
-    if (std::find(known.begin(), known.end(), name) != known.end()) return;
+    if (name == "auto" || std::find(known.begin(), known.end(), name) != known.end()) {
+      pipeline.backend = name;
+      return;
+    }
     known.insert(known.begin(), "auto");
-    diagnostics_.error(root_.find("backend")->location, "backend",
-                       unknown_plugin_message(PluginKind::backend, name, known));
+    diagnostics_.error(node->location, "backend", unknown_plugin_message(PluginKind::backend, name, known));
   }
 
   // A present, non-null entry of the root, or nullptr.

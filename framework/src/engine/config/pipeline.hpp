@@ -100,7 +100,8 @@ struct Pipeline {
   std::string name;
   std::string description;
   std::string backend = "auto";          // auto or a backend plugin's name
-  std::int64_t threads = 0;              // 0: the backend's default
+  std::optional<Params> backend_settings;  // `backend: {plugin: NAME, ...}`: its validated settings
+  std::int64_t threads = 0;                // the run's CPU threads; 0: every core
   std::uint64_t seed = 1;                // base of streams that have no seed of their own
   std::optional<PluginSection> dataset;
   std::optional<PluginSection> model;

@@ -1,16 +1,19 @@
 #include "registry/create_backend.hpp"
 
+#include "util/text.hpp"
+
 #include <thermo/error.hpp>
 #include <thermo/log.hpp>
 #include <thermo/plugin.hpp>
 
-#include <algorithm>
+#include <fmt/format.h>
+
+#include <vector>
 
 namespace thermo::engine {
 namespace {
 constexpr const char* kAuto = "auto";
-constexpr const char* kPreferred = "cuda";
-constexpr const char* kFallback = "cpu";
+constexpr const char* kThreads = "threads";
 
 // The backend plugin, or a UserError saying why that backend cannot run on this machine.
 const BackendPlugin& available_backend(PluginRegistry& registry, const std::string& name) {
@@ -25,35 +28,69 @@ const BackendPlugin& available_backend(PluginRegistry& registry, const std::stri
   if (!reason.empty()) throw UserError("backend " + name + " unavailable: " + reason);
   return *plugin;
 }
+
+std::string best_available_backend(PluginRegistry& registry) {
+  const auto names = registry.names(PluginKind::backend);
+  if (names.empty()) {
+    std::vector<std::string> folders;
+    for (const auto& folder : registry.search_path()) folders.push_back(folder.string());
+    throw UserError(fmt::format("backend auto: no backend plugins found in {}",
+                                folders.empty() ? std::string("(empty plugin path)") : join(folders, ", ")));
+  }
+  std::string best;
+  int best_score = 0;
+  std::vector<std::string> reasons;
+  for (const auto& name : names) {
+    try {
+      const int score = available_backend(registry, name).auto_score();
+      logger().debug("backend auto: {} is available (score {})", name, score);
+      if (best.empty() || score > best_score) {
+        best = name;
+        best_score = score;
+      }
+    } catch (const UserError& error) {
+      logger().debug("backend auto: {}", error.what());
+      reasons.emplace_back(error.what());
+    }
+  }
+  if (best.empty()) {
+    throw UserError(fmt::format("backend auto: no backend can run on this machine ({})", join(reasons, "; ")));
+  }
+  return best;
+}
 }  // namespace
 
 std::string resolve_backend_name(PluginRegistry& registry, const std::string& name_or_auto) {
-  if (name_or_auto != kAuto) return name_or_auto;
-  const auto names = registry.names(PluginKind::backend);
-  if (std::find(names.begin(), names.end(), kPreferred) != names.end()) {
-    try {
-      (void)available_backend(registry, kPreferred);
-      return kPreferred;
-    } catch (const UserError& error) {
-      logger().debug("backend auto: {}; using {}", error.what(), kFallback);
-    }
-  }
-  return kFallback;
+  return name_or_auto == kAuto ? best_available_backend(registry) : name_or_auto;
+}
+
+const Params* backend_settings_for(const std::string& pipeline_backend, const std::optional<Params>& pipeline_settings,
+                                   const std::string& name_override) {
+  if (!pipeline_settings) return nullptr;
+  if (!name_override.empty() && name_override != pipeline_backend) return nullptr;
+  return &*pipeline_settings;
 }
 
 std::unique_ptr<Backend> create_backend(PluginRegistry& registry, const std::string& name_or_auto,
-                                        std::int64_t threads) {
+                                        const Params* settings, std::int64_t threads) {
   const std::string name = resolve_backend_name(registry, name_or_auto);
   const BackendPlugin& plugin = available_backend(registry, name);
   const ParamSchema& schema = *registry.find_schema(PluginKind::backend, name);
+  Params params = schema.defaults();
+  if (settings != nullptr && name_or_auto == name) {
+    for (const auto& [key, value] : settings->values()) params.set(key, value);
+  }
   for (const auto& spec : schema.specs()) {
-    if (spec.required()) {
+    if (!params.has(spec.name)) {
       throw UserError("backend " + name + " needs parameter '" + spec.name +
-                      "', which a pipeline cannot give; the backend plugin must declare a default");
+                      "': give it in the pipeline's section (backend: {plugin: " + name + ", " + spec.name +
+                      ": ...}), or the backend plugin must declare a default");
     }
   }
-  Params params = schema.defaults();
-  params.set("threads", threads);
+  const ParamSpec* threads_spec = schema.find(kThreads);
+  if (threads_spec != nullptr && threads_spec->type == ParamType::integer && params.get_int(kThreads) == 0) {
+    params.set(kThreads, threads);
+  }
   return plugin.create(params);
 }
 

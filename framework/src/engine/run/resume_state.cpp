@@ -36,9 +36,22 @@ void remove_partial_files(const fs::path& dir) {
 }  // namespace
 
 std::string experiment_identity(const Pipeline& pipeline) {
-  nlohmann::json experiment = pipeline.resolved;
-  for (const char* key : {"executor", "threads", "backend"}) experiment.erase(key);
-  return experiment.dump();
+  // The resolved YAML, not its JSON: a pipeline and the config.yaml written from it render every
+  // value the same way (1.0 and 1 alike). Top-level entries start at column 0.
+  std::string identity;
+  bool skipping = false;
+  std::size_t start = 0;
+  const std::string& text = pipeline.resolved_yaml;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line(text.data() + start, end - start);
+    if (!line.empty() && line.front() != ' ' && line.front() != '#') {
+      skipping = line.rfind("executor:", 0) == 0 || line.rfind("threads:", 0) == 0 || line.rfind("backend:", 0) == 0;
+    }
+    if (!skipping) identity.append(line).push_back('\n');
+    start = end + 1;
+  }
+  return identity;
 }
 
 ResumeStates::ResumeStates(fs::path run_dir) : dir_(std::move(run_dir) / "state") {}

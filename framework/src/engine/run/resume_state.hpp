@@ -24,8 +24,9 @@ struct RunIdentity {
   std::int64_t threads = 0;
 };
 
-// The resolved configuration that decides a run's numbers, as canonical text: the pipeline
-// without `executor`, `threads` and `backend` (how and where it runs, not what it computes).
+// The resolved configuration that decides a run's numbers, as canonical text: the resolved
+// pipeline's YAML without its `executor`, `threads` and `backend` entries (how and where it
+// runs, not what it computes).
 [[nodiscard]] std::string experiment_identity(const Pipeline& pipeline);
 
 class ResumeStates {

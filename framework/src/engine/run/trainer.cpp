@@ -79,14 +79,14 @@ std::string Trainer::non_finite_after_step(double batch_loss) {
   auto& model = resources_.model();
   auto& backend = resources_.backend();
   const std::size_t count = model.scale_invariant_count();
-  // A sum of squares is finite exactly when every element is (barring an overflow, which is divergence too).
-  if (const double squared = backend.squared_norm(model.gradients().slice(0, count)); !std::isfinite(squared)) {
-    return fmt::format("the stochastic gradient's squared norm became {}", squared);
+  // A NaN or Inf in the gradient reaches the weights through the step, so one reduction a step
+  // (finite exactly when every element is) catches both; the gradient is looked at only to say which.
+  const double weights = backend.squared_norm(model.parameters().slice(0, count));
+  if (std::isfinite(weights)) return {};
+  if (const double gradient = backend.squared_norm(model.gradients().slice(0, count)); !std::isfinite(gradient)) {
+    return fmt::format("the stochastic gradient's squared norm became {} (and the weights' {})", gradient, weights);
   }
-  if (const double squared = backend.squared_norm(model.parameters().slice(0, count)); !std::isfinite(squared)) {
-    return fmt::format("the weights' squared norm became {}", squared);
-  }
-  return {};
+  return fmt::format("the weights' squared norm became {}", weights);
 }
 
 Evaluation Trainer::evaluate(Split split, Mode mode, std::optional<VectorView> full_gradient) {

@@ -84,13 +84,17 @@ void Graph::build(Backend& backend) {
 }
 
 // A batch norm applies the ReLU that is its only consumer, and the max pooling (window = stride,
-// no padding) that is that ReLU's only consumer; the fused layers become aliases of its output.
+// no padding) that is that ReLU's only consumer, when the backend supports the fused spec; the
+// fused layers become aliases of its output.
 void Graph::fuse_after_batch_norm(NodeId id) {
   auto* batch_norm = dynamic_cast<BatchNorm2d*>(nodes_[id].layer.get());
   if (batch_norm == nullptr || id == output_ || nodes_[id].consumers.size() != 1) return;
   const NodeId relu_id = nodes_[id].consumers[0];
   auto* relu = dynamic_cast<Relu*>(nodes_[relu_id].layer.get());
   if (relu == nullptr) return;
+  BatchNormSpec with_relu = batch_norm->spec();
+  with_relu.fuse_relu = true;
+  if (!backend_->supports(with_relu)) return;
   batch_norm->fuse_relu();
   relu->mark_fused();
   if (relu_id == output_ || nodes_[relu_id].consumers.size() != 1) return;
@@ -99,6 +103,9 @@ void Graph::fuse_after_batch_norm(NodeId id) {
   if (pool == nullptr) return;
   const PoolSpec& spec = pool->spec();
   if (spec.kind != PoolKind::max || spec.stride != spec.kernel || spec.padding != 0 || spec.kernel < 2) return;
+  BatchNormSpec with_pool = with_relu;
+  with_pool.fused_max_pool = spec.kernel;
+  if (!backend_->supports(with_pool)) return;
   batch_norm->fuse_max_pool(spec.kernel);
   pool->mark_fused();
   nodes_[id].output_shape = nodes_[pool_id].sample_shape;

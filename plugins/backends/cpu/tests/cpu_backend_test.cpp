@@ -20,7 +20,7 @@ namespace {
 
 // Runs one small op so that the backend sets the thread count of the calling thread.
 void touch(CpuBackend& backend) {
-  auto buffer = backend.allocate(100000, DType::f64);
+  auto buffer = backend.allocate(100000, DType::f32);
   backend.fill(buffer->view(), 1.0);
   CHECK(backend.squared_norm(buffer->view()) == 100000.0);
 }
