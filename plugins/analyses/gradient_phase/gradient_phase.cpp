@@ -47,8 +47,7 @@ ParamSchema schema() {
            "other sweep directories whose runs join this experiment's before grouping (relative paths are "
            "resolved against this experiment's directory, so a sibling sweep is ../name)")
       .def(std::vector<std::string>{});
-  schema.add("lr_key", ParamType::string, "the configuration key that holds a run's learning rate")
-      .def(std::string("optimizer.elr"));
+  support::add_lr_key_param(schema);
   return schema;
 }
 
@@ -57,7 +56,7 @@ GradientPhaseAnalysis::GradientPhaseAnalysis(const Params& params)
       rank_(params.get_int("lr_rank")),
       group_key_(params.get_string("group_key")),
       sweeps_(params.get_string_list("sweeps")),
-      lr_key_(params.get_string("lr_key")) {
+      lr_key_(support::lr_key_from(params)) {
   if (!params.is_null("lr")) rate_ = params.get_real("lr");
   if (!params.is_null("max_iteration")) max_iteration_ = params.get_int("max_iteration");
 }
@@ -188,7 +187,7 @@ void GradientPhaseAnalysis::run(const AnalysisContext& context) {
                        {"max_iteration", max_iteration_ ? nlohmann::json(*max_iteration_) : nlohmann::json(nullptr)},
                        {"lr", rate_ ? nlohmann::json(*rate_) : nlohmann::json(nullptr)},
                        {"lr_rank", rank_},
-                       {"lr_key", lr_key_},
+                       {"lr_key", support::lr_key_json(lr_key_)},
                        {"fit",
                         "ln(stoch_grad_mean_norm) = k * ln(full_grad_norm) + b, least squares over the log "
                         "points with min_iteration <= iteration <= max_iteration and both norms finite and > 0"},

@@ -28,8 +28,7 @@ ParamSchema schema() {
       .def(std::monostate{})
       .allow_null()
       .min(0);
-  schema.add("lr_key", ParamType::string, "the configuration key that holds a run's learning rate")
-      .def(std::string("optimizer.elr"));
+  support::add_lr_key_param(schema);
   return schema;
 }
 
@@ -43,7 +42,7 @@ bool is_summarised_column(const std::string& name) {
 }
 
 StationaryAnalysis::StationaryAnalysis(const Params& params)
-    : window_(params.get_int("window")), lr_key_(params.get_string("lr_key")) {
+    : window_(params.get_int("window")), lr_key_(support::lr_key_from(params)) {
   if (!params.is_null("last_iteration")) last_iteration_ = params.get_int("last_iteration");
 }
 
@@ -124,7 +123,7 @@ void StationaryAnalysis::run(const AnalysisContext& context) {
   support::write_json(context.analysis_dir / "stationary.json",
                       {{"window", window_},
                        {"last_iteration", last_iteration_ ? nlohmann::json(*last_iteration_) : nlohmann::json(nullptr)},
-                       {"lr_key", lr_key_},
+                       {"lr_key", support::lr_key_json(lr_key_)},
                        {"statistics", "mean and population standard deviation (ddof = 0) of the non-NaN values"},
                        {"run_count", runs.size()},
                        {"columns", columns},

@@ -49,8 +49,7 @@ ParamSchema schema() {
       .min(0);
   schema.add("loss_column", ParamType::string, "the metrics column that holds U").def(std::string("train_loss"));
   schema.add("entropy_column", ParamType::string, "the metrics column that holds S").def(std::string("entropy_k50"));
-  schema.add("lr_key", ParamType::string, "the configuration key that holds a run's learning rate")
-      .def(std::string("optimizer.elr"));
+  support::add_lr_key_param(schema);
   return schema;
 }
 
@@ -61,7 +60,7 @@ TemperatureDecayAnalysis::TemperatureDecayAnalysis(const Params& params)
       smoothing_(params.get_real("smoothing")),
       loss_column_(params.get_string("loss_column")),
       entropy_column_(params.get_string("entropy_column")),
-      lr_key_(params.get_string("lr_key")) {
+      lr_key_(support::lr_key_from(params)) {
   if (!params.is_null("lr")) rate_ = params.get_real("lr");
   if (!params.is_null("last_iteration")) last_iteration_ = params.get_int("last_iteration");
 }
@@ -157,7 +156,7 @@ void TemperatureDecayAnalysis::run(const AnalysisContext& context) {
                        {"last_iteration", last_iteration_ ? nlohmann::json(*last_iteration_) : nlohmann::json(nullptr)},
                        {"loss_column", loss_column_},
                        {"entropy_column", entropy_column_},
-                       {"lr_key", lr_key_},
+                       {"lr_key", support::lr_key_json(lr_key_)},
                        {"formula",
                         "T_t = (U[t+offset] - U[t-offset]) / (S[t+offset] - S[t-offset]) over the last "
                         "`points` log points up to last_iteration, U and S first smoothed by a Gaussian of width "
