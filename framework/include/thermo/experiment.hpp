@@ -3,6 +3,8 @@
 // with manifest.json and runs/, or one run directory seen as a sweep of one point). Analyses and
 // reports work from these files, so they can be re-run on finished sweeps.
 
+#include <thermo/params.hpp>
+
 #include <boost/config.hpp>
 #include <nlohmann/json.hpp>
 
@@ -79,5 +81,11 @@ class BOOST_SYMBOL_VISIBLE Experiment {
   // `learning_rate`, the optimizer's lr = elr·radius²; null when absent); otherwise value_of(lr_key).
   [[nodiscard]] nlohmann::json learning_rate_of(const RunRecord& run, const std::string& lr_key) const;
 };
+
+// The `lr_key` parameter of the stages that read runs' learning rates, declared once: null (the
+// default) reads the rate each run recorded, a dotted configuration key reads that value instead.
+void add_lr_key_param(ParamSchema& schema);
+// The parameter's value: "" for null, else the key (the `lr_key` of Experiment::learning_rate_of).
+[[nodiscard]] std::string lr_key_from(const Params& params);
 
 }  // namespace thermo

@@ -148,6 +148,19 @@ nlohmann::json Experiment::value_of(const RunRecord& run, const std::string& dot
   return at_dotted(config, dotted_key);
 }
 
+void add_lr_key_param(ParamSchema& schema) {
+  schema
+      .add("lr_key", ParamType::string,
+           "where a run's learning rate is read: null, the rate the run recorded (summary.json learning_rate: the "
+           "optimizer's lr = elr·radius²); or a configuration key such as optimizer.elr")
+      .def(std::monostate{})
+      .allow_null();
+}
+
+std::string lr_key_from(const Params& params) {
+  return params.is_null("lr_key") ? std::string() : params.get_string("lr_key");
+}
+
 nlohmann::json Experiment::learning_rate_of(const RunRecord& run, const std::string& lr_key) const {
   if (!lr_key.empty()) return value_of(run, lr_key);
   if (run.summary.is_object() && run.summary.contains("learning_rate") && run.summary["learning_rate"].is_number()) {

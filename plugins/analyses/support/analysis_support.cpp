@@ -57,19 +57,6 @@ RunChoice completed_runs_by_rate(const Experiment& experiment, const std::string
   return choice;
 }
 
-void add_lr_key_param(ParamSchema& schema) {
-  schema
-      .add("lr_key", ParamType::string,
-           "where a run's learning rate is read: null, the rate the run recorded (summary.json learning_rate: the "
-           "optimizer's lr = elr·radius²); or a configuration key such as optimizer.elr")
-      .def(std::monostate{})
-      .allow_null();
-}
-
-std::string lr_key_from(const Params& params) {
-  return params.is_null("lr_key") ? std::string() : params.get_string("lr_key");
-}
-
 nlohmann::json lr_key_json(const std::string& lr_key) {
   return lr_key.empty() ? nlohmann::json(nullptr) : nlohmann::json(lr_key);
 }

@@ -54,11 +54,8 @@ struct RunChoice {
 // Writes `document` indented; NaN and infinities become null. UserError when it cannot be written.
 void write_json(const std::filesystem::path& file, const nlohmann::json& document);
 
-// The analyses' `lr_key` parameter, declared once: null (default) reads the learning rate each run
-// recorded; a dotted configuration key reads that value instead.
-void add_lr_key_param(ParamSchema& schema);
-// "" for null, else the key.
-[[nodiscard]] std::string lr_key_from(const Params& params);
+using thermo::add_lr_key_param;
+using thermo::lr_key_from;
 // For the stages' JSON: null or the key.
 [[nodiscard]] nlohmann::json lr_key_json(const std::string& lr_key);
 

@@ -1,6 +1,7 @@
 #include "report_settings.hpp"
 
 #include <thermo/error.hpp>
+#include <thermo/experiment.hpp>
 
 #include <fmt/format.h>
 
@@ -67,12 +68,7 @@ ParamSchema schema() {
       .def(std::string());
   schema.add("gnuplot", ParamType::string, "the gnuplot program (a name looked up on PATH, or a path)")
       .def(std::string("gnuplot"));
-  schema
-      .add("lr_key", ParamType::string,
-           "where a run's learning rate is read: null, the rate the run recorded (summary.json learning_rate: the "
-           "optimizer's lr = elr·radius²); or a configuration key such as optimizer.elr")
-      .def(std::monostate{})
-      .allow_null();
+  add_lr_key_param(schema);
   schema.add("width", ParamType::integer, "figure width in pixels").def(std::int64_t{640}).min(200).max(4000);
   schema.add("height", ParamType::integer, "figure height in pixels").def(std::int64_t{480}).min(150).max(4000);
   return schema;
@@ -107,7 +103,7 @@ Settings settings_from(const Params& params) {
   if (settings.gnuplot.empty()) {
     throw UserError(SourceLocation{}, "report.gnuplot", "empty: name the gnuplot program (e.g. gnuplot)");
   }
-  settings.lr_key = params.is_null("lr_key") ? std::string() : params.get_string("lr_key");
+  settings.lr_key = lr_key_from(params);
   settings.width = params.get_int("width");
   settings.height = params.get_int("height");
   return settings;

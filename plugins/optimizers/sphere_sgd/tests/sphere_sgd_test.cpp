@@ -76,6 +76,16 @@ void check_close(const std::vector<double>& actual, const std::vector<double>& e
   }
 }
 
+// One float64 step's result: `expected` within `tolerance`, the scale-invariant part on the sphere
+// of `radius`, the frozen tail untouched.
+void check_step(const std::vector<double>& result, const std::vector<double>& expected, double radius,
+                double tolerance) {
+  check_close(result, expected, tolerance);
+  CHECK(norm(result, kScaleInvariant) == doctest::Approx(radius).epsilon(1e-15));
+  CHECK(result[5] == kParameters[5]);
+  CHECK(result[6] == kParameters[6]);
+}
+
 }  // namespace
 
 TEST_CASE("sphere_sgd: lr = elr·radius²") {
@@ -94,11 +104,7 @@ TEST_CASE("sphere_sgd: the projected step is w − lr·g rescaled to the radius;
   for (std::size_t i = 0; i < kScaleInvariant; ++i) expected[i] *= factor;
 
   SphereSgd optimizer(Settings{elr, radius, false});
-  const auto wide = step(optimizer, start, DType::f64);
-  check_close(wide, expected, 1e-14);
-  CHECK(norm(wide, kScaleInvariant) == doctest::Approx(radius).epsilon(1e-15));
-  CHECK(wide[5] == 5.0);
-  CHECK(wide[6] == -6.0);
+  check_step(step(optimizer, start, DType::f64), expected, radius, 1e-14);
   // float32 buffers: the same step to float32 precision.
   check_close(step(optimizer, start, DType::f32), expected, 2e-6);
 }
@@ -122,10 +128,7 @@ TEST_CASE("sphere_sgd: the geodesic step follows the great circle of the tangent
 
   SphereSgd optimizer(Settings{elr, radius, true});
   const auto wide = step(optimizer, x, DType::f64);
-  check_close(wide, expected, 1e-13);
-  CHECK(norm(wide, kScaleInvariant) == doctest::Approx(radius).epsilon(1e-15));
-  CHECK(wide[5] == 5.0);
-  CHECK(wide[6] == -6.0);
+  check_step(wide, expected, radius, 1e-13);
   // The angle between x and x' is θ: the step moved exactly lr·‖t‖ along the sphere.
   double dot = 0.0;
   for (std::size_t i = 0; i < kScaleInvariant; ++i) dot += x[i] * wide[i];
