@@ -1,5 +1,5 @@
 #pragma once
-// The numerical core of SPEC §7 (steps 2–7): from the stationary values (η_i, U_i, S_i) of a sweep
+// The numerical core of docs/method.md §7 (steps 2–7): from the stationary values (η_i, U_i, S_i) of a sweep
 // to smoothed values, temperature bounds and temperatures, the power-law fit T ≈ b·η^k, free-energy
 // curves, and the temperature along training. Pure functions on doubles, shared by the analysis
 // plugins, the CLI's table mode and reports. They follow the reference literally, IEEE semantics
@@ -14,7 +14,7 @@
 
 namespace thermo {
 
-// The start value of T_max and the marker of "no upper bound was found" (SPEC §7 step 4).
+// The start value of T_max and the marker of "no upper bound was found" (docs/method.md §7 step 4).
 inline constexpr double kTemperatureUnbounded = 2e18;
 
 // A half-open range [begin, end) of table rows.

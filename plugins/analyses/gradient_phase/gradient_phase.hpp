@@ -1,5 +1,5 @@
 #pragma once
-// The gradient phase (SPEC §7 step 8, for OP models): runs are grouped by the value of
+// The gradient phase (docs/method.md §7 step 8, for OP models): runs are grouped by the value of
 // `group_key` (the subset size samples_per_label), one run per group at the chosen LR (`lr`, or the
 // `lr_rank`-th smallest of the group: the reference takes the second-smallest for ResNet-18); over
 // its log points with `min_iteration` <= iteration <= `max_iteration`, least squares of ln(stoch_grad_mean_norm) on

@@ -1,5 +1,5 @@
 #pragma once
-// Stationary values per learning rate (SPEC §7 step 1): for every completed run of a sweep, the mean
+// Stationary values per learning rate (docs/method.md §7 step 1): for every completed run of a sweep, the mean
 // and population standard deviation of each metric over the last `window` log points (those up to
 // `last_iteration` when set). Writes stationary.csv (one row per run, ascending LR) and
 // stationary.json.

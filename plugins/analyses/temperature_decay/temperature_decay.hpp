@@ -1,5 +1,5 @@
 #pragma once
-// The temperature along training at one LR (SPEC §7 step 7, for OP models): over the last
+// The temperature along training at one LR (docs/method.md §7 step 7, for OP models): over the last
 // `points` log points of a run (those up to `last_iteration` when set), U and S optionally smoothed
 // by a Gaussian of width `smoothing` in ln(iteration), T_t = (U_{t+o} − U_{t−o}) / (S_{t+o} − S_{t−o})
 // with o = `offset` log points, against the iteration of t. Writes temperature_decay.csv (lr,

@@ -1,4 +1,4 @@
-// The toy problem on the 3-D sphere (SPEC §8): the 2×2 panel of loss, SNR and gradient norms
+// The toy problem on the 3-D sphere (docs/method.md §8): the 2×2 panel of loss, SNR and gradient norms
 // against iteration for a few LRs (like toy_sphere_up_metrics.png), and the stationary loss and SNR
 // against the LR.
 #include "figures.hpp"
