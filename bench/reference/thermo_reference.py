@@ -1,4 +1,4 @@
-"""The PyTorch reference of thermo's models and training step (SPEC §2-§5).
+"""The PyTorch reference of thermo's models and training step (docs/method.md §2-§5).
 
 Written for Debian's /usr/bin/python3 with python3-torch (1.13) and python3-numpy. The models are
 built exactly as the paper's reference code builds them (ConvNetDepth with max_depth=3 and the

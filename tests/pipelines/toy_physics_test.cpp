@@ -1,4 +1,4 @@
-// The toy problem's physics (SPEC §8), end to end through `thermo run`: OP converges at small
+// The toy problem's physics (docs/method.md §8), end to end through `thermo run`: OP converges at small
 // LRs and not at large ones; UP never goes below its analytic minimum and its stationary loss
 // grows with the LR.
 #include "pipeline_test_support.hpp"

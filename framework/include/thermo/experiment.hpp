@@ -3,6 +3,8 @@
 // with manifest.json and runs/, or one run directory seen as a sweep of one point). Analyses and
 // reports work from these files, so they can be re-run on finished sweeps.
 
+#include <thermo/params.hpp>
+
 #include <boost/config.hpp>
 #include <nlohmann/json.hpp>
 
@@ -48,12 +50,12 @@ class BOOST_SYMBOL_VISIBLE MetricsTable {
 
 struct RunRecord {
   std::size_t index = 0;
-  std::string label;                 // "003-elr0.001"
+  std::string label;  // "003-elr0.001"
   std::filesystem::path dir;
-  nlohmann::json overrides;          // {"optimizer.elr": 0.001}
-  std::string status;                // completed | diverged | failed | pending | running
+  nlohmann::json overrides;  // {"optimizer.elr": 0.001}
+  std::string status;        // completed | diverged | failed | pending | running
   std::string message;
-  nlohmann::json summary;            // summary.json, or null when absent
+  nlohmann::json summary;  // summary.json, or null when absent
 
   [[nodiscard]] bool finished() const { return status == "completed" || status == "diverged"; }
   // metrics.csv of the run (empty table when absent).
@@ -67,7 +69,7 @@ class BOOST_SYMBOL_VISIBLE Experiment {
 
   std::filesystem::path dir;
   std::string name;
-  nlohmann::json config;             // the resolved pipeline, as JSON
+  nlohmann::json config;  // the resolved pipeline, as JSON
   std::vector<RunRecord> runs;
   bool is_sweep = false;
   // The swept keys, in manifest order (e.g. ["optimizer.elr"]).
@@ -75,6 +77,15 @@ class BOOST_SYMBOL_VISIBLE Experiment {
 
   // The value of a dotted key in a run's resolved configuration (config + its overrides).
   [[nodiscard]] nlohmann::json value_of(const RunRecord& run, const std::string& dotted_key) const;
+  // A run's learning rate: with `lr_key` empty, the one the run recorded (summary.json
+  // `learning_rate`, the optimizer's lr = elr·radius²; null when absent); otherwise value_of(lr_key).
+  [[nodiscard]] nlohmann::json learning_rate_of(const RunRecord& run, const std::string& lr_key) const;
 };
+
+// The `lr_key` parameter of the stages that read runs' learning rates, declared once: null (the
+// default) reads the rate each run recorded, a dotted configuration key reads that value instead.
+void add_lr_key_param(ParamSchema& schema);
+// The parameter's value: "" for null, else the key (the `lr_key` of Experiment::learning_rate_of).
+[[nodiscard]] std::string lr_key_from(const Params& params);
 
 }  // namespace thermo

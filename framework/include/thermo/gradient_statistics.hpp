@@ -1,5 +1,5 @@
 #pragma once
-// Gradient noise statistics of SPEC §5 (SNR and friends) from the full gradient g and M stochastic
+// Gradient noise statistics of docs/method.md §5 (SNR and friends) from the full gradient g and M stochastic
 // gradients g_i, accumulated in float64 one g_i at a time from norms, so that no g_i needs to stay
 // on the host: callers compute ‖g_i‖² and ‖g_i − g‖² with the backend and add them here.
 

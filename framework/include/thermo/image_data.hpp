@@ -81,12 +81,14 @@ struct SubsetOptions {
 };
 [[nodiscard]] SubsetOptions read_subset_params(const Params& params);
 
-// The indices (ascending) of the training samples to keep. Empty samples_per_label: all of them.
-// Otherwise, for each class in turn (0, 1, ...), `samples_per_label` of that class's samples are
-// drawn without replacement (a partial Fisher-Yates shuffle of the class's indices, one
-// Rng(seed, "subset") shared by all classes); the selected samples keep their original order.
-// A class with too few samples raises a UserError that names `data_location`, the label and its
-// count.
+// The indices of the training samples to keep, in the order the subset holds them. Empty
+// samples_per_label: all of them, in file order. Otherwise, as the reference does: for each class in
+// turn (0, 1, ...), `samples_per_label` of that class's samples are drawn without replacement (a
+// partial Fisher-Yates shuffle of the class's indices), then the whole selection is shuffled
+// (Fisher-Yates), all with one Rng(seed, "subset"). The seed thus decides both which samples are
+// kept and their order, which decides the chunks of the training-mode evaluation (and so the
+// batch-norm running statistics the test pass uses). A class with too few samples raises a
+// UserError that names `data_location`, the label and its count.
 [[nodiscard]] std::vector<std::int64_t> select_per_label(std::span<const std::int32_t> labels, std::int64_t classes,
                                                          const SubsetOptions& options,
                                                          const std::string& data_location);

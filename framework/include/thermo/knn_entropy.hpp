@@ -1,5 +1,5 @@
 #pragma once
-// The paper's k-nearest-neighbour entropy estimator (SPEC §6), on a float64 distance matrix:
+// The paper's k-nearest-neighbour entropy estimator (docs/method.md §6), on a float64 distance matrix:
 // shared by the trajectory entropy, the stochastic entropy and the uniform reference.
 
 #include <cstdint>

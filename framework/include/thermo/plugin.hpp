@@ -89,6 +89,9 @@ class BOOST_SYMBOL_VISIBLE AnalysisPlugin : public Plugin {
  public:
   [[nodiscard]] PluginKind kind() const final { return PluginKind::analysis; }
   [[nodiscard]] virtual std::unique_ptr<Analysis> create(const Params& params) const = 0;
+  // Whether the analysis compares the runs of a sweep (temperatures across learning rates): the
+  // engine skips it, saying so, when the experiment is a single run.
+  [[nodiscard]] virtual bool needs_sweep() const { return false; }
 };
 
 class BOOST_SYMBOL_VISIBLE ReportPlugin : public Plugin {

@@ -1,9 +1,11 @@
 #pragma once
-// Small statistics on series of doubles that analyses share: the NaN-skipping mean and population
-// standard deviation of a window of log points, and an ordinary least-squares line fit.
+// Small statistics on series of doubles that analyses and reports share: the NaN-skipping mean and
+// population standard deviation of a window of log points, an ordinary least-squares line fit, and
+// the Gaussian smoothing along ln(iteration) of the reference notebooks.
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 namespace thermo {
 
@@ -29,5 +31,11 @@ struct LineFit {
 // NaN with fewer than two points or when all x are equal. Throws std::invalid_argument when the
 // spans differ in length.
 [[nodiscard]] LineFit fit_line(std::span<const double> x, std::span<const double> y);
+
+// Gaussian smoothing in ln(x), as the reference notebooks smooth series along training: value i
+// becomes Σ_j w_ij·y_j / Σ_j w_ij with w_ij = exp(−(ln x_i − ln x_j)² / (2σ²)) over every point (the
+// full kernel, no truncation). σ <= 0 returns y unchanged. Throws std::invalid_argument when the
+// spans differ in length or an x is not finite and > 0.
+[[nodiscard]] std::vector<double> smooth_in_log(std::span<const double> x, std::span<const double> y, double sigma);
 
 }  // namespace thermo

@@ -1,5 +1,5 @@
 #pragma once
-// The numerical core of SPEC §7 (steps 2–7): from the stationary values (η_i, U_i, S_i) of a sweep
+// The numerical core of docs/method.md §7 (steps 2–7): from the stationary values (η_i, U_i, S_i) of a sweep
 // to smoothed values, temperature bounds and temperatures, the power-law fit T ≈ b·η^k, free-energy
 // curves, and the temperature along training. Pure functions on doubles, shared by the analysis
 // plugins, the CLI's table mode and reports. They follow the reference literally, IEEE semantics
@@ -9,11 +9,12 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace thermo {
 
-// The start value of T_max and the marker of "no upper bound was found" (SPEC §7 step 4).
+// The start value of T_max and the marker of "no upper bound was found" (docs/method.md §7 step 4).
 inline constexpr double kTemperatureUnbounded = 2e18;
 
 // A half-open range [begin, end) of table rows.
@@ -39,7 +40,7 @@ struct TemperatureEstimate {
   std::vector<double> smoothed_entropy;  // S̃ = W·S
   std::vector<double> lower;             // T_min
   std::vector<double> upper;             // T_max
-  std::vector<double> temperature;       // T = sqrt(T_min·T_max)
+  std::vector<double> temperature;       // T = exp((ln T_min + ln T_max)/2), the notebook's formula
 };
 
 // Step 3's matrix W, row-major n×n: W_ij = max(w − |ℓ_i − ℓ_j|, 0) with ℓ = ln η, each row divided
@@ -50,12 +51,14 @@ struct TemperatureEstimate {
 // Steps 3–4 on rows in ascending LR order (the plugin sorts them). For each i, over all j ≠ i,
 // v = (Ũ_i − Ũ_j − ε)/(S̃_i − S̃_j); j > i: T_max = min(T_max, v); j < i: T_min = max(T_min, v);
 // starting from T_min = 0, T_max = 2e18; a T_min still equal to 0 becomes T_max, then a T_max still
-// equal to 2e18 becomes T_min; T = sqrt(T_min·T_max).
+// equal to 2e18 becomes T_min; T = exp((ln T_min + ln T_max)/2), as the reference notebooks
+// compute it (not sqrt(T_min·T_max), which would turn two negative bounds into |T|).
 // IEEE semantics, as numpy float64 scalars with Python's min/max would give: S̃_i = S̃_j makes v
 // ±inf (or NaN for 0/0); min/max keep the running value unless the candidate compares smaller
-// (larger), so a NaN candidate is ignored while ±inf take part; a negative T_min·T_max gives
-// T = NaN. Throws std::invalid_argument when the spans differ in length, a learning rate is not
-// finite and > 0, ε < 0 or w <= 0.
+// (larger), so a NaN candidate is ignored while ±inf take part; a negative bound makes T NaN
+// (ln of a negative number), a zero bound makes T 0 (or NaN against an infinite one). Throws
+// std::invalid_argument when the spans differ in length, a learning rate is not finite and > 0,
+// ε < 0 or w <= 0.
 [[nodiscard]] TemperatureEstimate estimate_temperature(std::span<const double> learning_rates,
                                                        std::span<const double> energy, std::span<const double> entropy,
                                                        const TemperatureSettings& settings);
@@ -70,6 +73,10 @@ struct PowerLawFit {
 // y ≈ b·x^k by least squares of ln y on ln x, over the pairs where x and y are both finite and > 0
 // (the others cannot be logged and are left out). b and k are NaN with fewer than two such pairs.
 [[nodiscard]] PowerLawFit fit_power_law(std::span<const double> x, std::span<const double> y);
+
+// Why T_i is not a finite positive number (the notebook's formula gives NaN for a negative bound),
+// for the analysis log: "T_min = -0.3 < 0", "T_max = 0", "T_min is NaN"; "" when T_i is finite and > 0.
+[[nodiscard]] std::string temperature_problem(double lower, double upper, double temperature);
 
 // Step 5: the power law of T on η over the rows of the range without its first and last rows.
 [[nodiscard]] PowerLawFit fit_temperature_power_law(std::span<const double> learning_rates,

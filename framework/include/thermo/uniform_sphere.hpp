@@ -1,6 +1,6 @@
 #pragma once
 // Points uniform on the unit sphere S^{D−1} seen through their Gram matrix, and the entropy they
-// give (SPEC §6's "uniform" reference lines). The kNN estimator only needs distances, and for
+// give (docs/method.md §6's "uniform" reference lines). The kNN estimator only needs distances, and for
 // unit vectors ‖x_i − x_j‖² = 2 − 2·cos_ij, so the N×N Gram is all we need; sampling it as a
 // Wishart matrix costs O(N³) whatever D is (D = 1.5M for the wide ConvNet).
 

@@ -31,8 +31,10 @@ nlohmann::json scalar_to_json(const YAML::Node& node) {
 nlohmann::json yaml_to_json(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
-    case YAML::NodeType::Scalar: return scalar_to_json(node);
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return scalar_to_json(node);
     case YAML::NodeType::Sequence: {
       auto array = nlohmann::json::array();
       for (const auto& element : node) array.push_back(yaml_to_json(element));
@@ -144,6 +146,27 @@ Experiment Experiment::open(const std::filesystem::path& dir) {
 nlohmann::json Experiment::value_of(const RunRecord& run, const std::string& dotted_key) const {
   if (run.overrides.is_object() && run.overrides.contains(dotted_key)) return run.overrides[dotted_key];
   return at_dotted(config, dotted_key);
+}
+
+void add_lr_key_param(ParamSchema& schema) {
+  schema
+      .add("lr_key", ParamType::string,
+           "where a run's learning rate is read: null, the rate the run recorded (summary.json learning_rate: the "
+           "optimizer's lr = elr·radius²); or a configuration key such as optimizer.elr")
+      .def(std::monostate{})
+      .allow_null();
+}
+
+std::string lr_key_from(const Params& params) {
+  return params.is_null("lr_key") ? std::string() : params.get_string("lr_key");
+}
+
+nlohmann::json Experiment::learning_rate_of(const RunRecord& run, const std::string& lr_key) const {
+  if (!lr_key.empty()) return value_of(run, lr_key);
+  if (run.summary.is_object() && run.summary.contains("learning_rate") && run.summary["learning_rate"].is_number()) {
+    return run.summary["learning_rate"];
+  }
+  return nullptr;
 }
 
 }  // namespace thermo

@@ -129,7 +129,11 @@ std::vector<std::int64_t> select_per_label(std::span<const std::int32_t> labels,
     }
     selected.insert(selected.end(), members.begin(), members.begin() + per_label);
   }
-  std::sort(selected.begin(), selected.end());
+  // The reference then shuffles the whole selection (numpy.random.shuffle): the order decides which
+  // samples share a chunk of the training-mode evaluation, hence the batch-norm running statistics.
+  for (std::size_t i = selected.size(); i > 1; --i) {
+    std::swap(selected[i - 1], selected[static_cast<std::size_t>(rng.uniform_index(i))]);
+  }
   return selected;
 }
 

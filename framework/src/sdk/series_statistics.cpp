@@ -56,4 +56,29 @@ LineFit fit_line(std::span<const double> x, std::span<const double> y) {
   return fit;
 }
 
+std::vector<double> smooth_in_log(std::span<const double> x, std::span<const double> y, double sigma) {
+  if (x.size() != y.size()) throw std::invalid_argument("smooth_in_log: x and y differ in length");
+  std::vector<double> smoothed(y.begin(), y.end());
+  if (!(sigma > 0.0)) return smoothed;
+  std::vector<double> position(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i]) || !(x[i] > 0.0)) {
+      throw std::invalid_argument("smooth_in_log: every x must be finite and > 0");
+    }
+    position[i] = std::log(x[i]);
+  }
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    double weight_sum = 0.0;
+    double sum = 0.0;
+    for (std::size_t j = 0; j < x.size(); ++j) {
+      const double distance = position[i] - position[j];
+      const double weight = std::exp(-distance * distance / (2.0 * sigma * sigma));
+      weight_sum += weight;
+      sum += weight * y[j];
+    }
+    smoothed[i] = sum / weight_sum;
+  }
+  return smoothed;
+}
+
 }  // namespace thermo

@@ -91,9 +91,30 @@ TemperatureEstimate estimate_temperature(std::span<const double> learning_rates,
     if (upper == kTemperatureUnbounded) upper = lower;
     estimate.lower[i] = lower;
     estimate.upper[i] = upper;
-    estimate.temperature[i] = std::sqrt(lower * upper);
+    estimate.temperature[i] = std::exp((std::log(lower) + std::log(upper)) / 2.0);
   }
   return estimate;
+}
+
+std::string temperature_problem(double lower, double upper, double temperature) {
+  if (std::isfinite(temperature) && temperature > 0.0) return {};
+  std::string text;
+  const auto describe = [&text](const char* name, double bound) {
+    std::string part;
+    if (std::isnan(bound)) {
+      part = fmt::format("{} is NaN", name);
+    } else if (bound < 0.0) {
+      part = fmt::format("{} = {:.6g} < 0", name, bound);
+    } else if (bound == 0.0) {
+      part = fmt::format("{} = 0", name);
+    } else if (std::isinf(bound)) {
+      part = fmt::format("{} = inf", name);
+    }
+    if (!part.empty()) text += (text.empty() ? "" : ", ") + part;
+  };
+  describe("T_min", lower);
+  describe("T_max", upper);
+  return text.empty() ? fmt::format("T = {}", temperature) : text;
 }
 
 PowerLawFit fit_power_law(std::span<const double> x, std::span<const double> y) {

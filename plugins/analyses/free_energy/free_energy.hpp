@@ -1,5 +1,5 @@
 #pragma once
-// Free-energy curves (SPEC §7 step 6): for chosen rows i of temperature.csv, F_i(η') = Ũ(η') −
+// Free-energy curves (docs/method.md §7 step 6): for chosen rows i of temperature.csv, F_i(η') = Ũ(η') −
 // T_i·S̃(η') over every η' of the temperature range, and whether each curve's minimum sits at η_i.
 // Writes free_energy.csv (long format: lr_i, T_i, lr, F) and free_energy.json.
 

@@ -13,6 +13,7 @@ class FreeEnergyPlugin final : public thermo::AnalysisPlugin {
            "(free_energy.csv, free_energy.json)";
   }
   [[nodiscard]] thermo::ParamSchema schema() const override { return thermo::free_energy::schema(); }
+  [[nodiscard]] bool needs_sweep() const override { return true; }
   [[nodiscard]] std::unique_ptr<thermo::Analysis> create(const thermo::Params& params) const override {
     return std::make_unique<thermo::free_energy::FreeEnergyAnalysis>(params);
   }

@@ -22,10 +22,24 @@ ParamSchema schema() {
   schema.add("min_iteration", ParamType::integer, "only log points with at least this iteration are fitted")
       .def(std::int64_t{200000})
       .min(0);
-  schema.add("lr", ParamType::real, "the learning rate of the run of each group; null: each group's smallest LR")
+  schema
+      .add("max_iteration", ParamType::integer,
+           "only log points with at most this iteration are fitted (reference, ResNet-18: 400000); null: no bound")
+      .def(std::monostate{})
+      .allow_null()
+      .min(0);
+  schema
+      .add("lr", ParamType::real,
+           "the learning rate of the run of each group; null: each group's `lr_rank`-th smallest LR")
       .def(std::monostate{})
       .allow_null()
       .min(0.0, true);
+  schema
+      .add("lr_rank", ParamType::integer,
+           "with lr null: which of each group's distinct LRs, counted from the smallest (0: the smallest, as for the "
+           "ConvNet; 1: the second-smallest, as for ResNet-18)")
+      .def(std::int64_t{0})
+      .min(0);
   schema.add("group_key", ParamType::string, "the configuration key whose value groups the runs")
       .def(std::string("dataset.samples_per_label"));
   schema
@@ -33,17 +47,18 @@ ParamSchema schema() {
            "other sweep directories whose runs join this experiment's before grouping (relative paths are "
            "resolved against this experiment's directory, so a sibling sweep is ../name)")
       .def(std::vector<std::string>{});
-  schema.add("lr_key", ParamType::string, "the configuration key that holds a run's learning rate")
-      .def(std::string("optimizer.elr"));
+  support::add_lr_key_param(schema);
   return schema;
 }
 
 GradientPhaseAnalysis::GradientPhaseAnalysis(const Params& params)
     : min_iteration_(params.get_int("min_iteration")),
+      rank_(params.get_int("lr_rank")),
       group_key_(params.get_string("group_key")),
       sweeps_(params.get_string_list("sweeps")),
-      lr_key_(params.get_string("lr_key")) {
+      lr_key_(support::lr_key_from(params)) {
   if (!params.is_null("lr")) rate_ = params.get_real("lr");
+  if (!params.is_null("max_iteration")) max_iteration_ = params.get_int("max_iteration");
 }
 
 namespace {
@@ -104,11 +119,23 @@ void GradientPhaseAnalysis::run(const AnalysisContext& context) {
     std::stable_sort(group.runs.begin(), group.runs.end(), [](const support::RateRun& a, const support::RateRun& b) {
       return a.learning_rate < b.learning_rate;
     });
-    const auto matches =
-        rate_ ? support::runs_at_rate(group.runs, *rate_) : std::vector<support::RateRun>{group.runs.front()};
+    std::vector<support::RateRun> matches;
+    if (rate_) {
+      matches = support::runs_at_rate(group.runs, *rate_);
+    } else {
+      std::vector<support::RateRun> distinct;  // the first run of each distinct LR, ascending
+      for (const auto& run : group.runs) {
+        if (distinct.empty() || !support::same_rate(distinct.back().learning_rate, run.learning_rate)) {
+          distinct.push_back(run);
+        }
+      }
+      if (static_cast<std::size_t>(rank_) < distinct.size()) matches.push_back(distinct[rank_]);
+    }
     if (matches.empty()) {
-      logger().warn("gradient_phase: group {} has no completed run at lr {} (it has {}); skipped", group.name,
-                    format_number(*rate_), support::rate_list(group.runs));
+      const std::string wanted =
+          rate_ ? fmt::format("lr {}", format_number(*rate_)) : fmt::format("an LR of rank {} (counted from 0)", rank_);
+      logger().warn("gradient_phase: group {} has no completed run at {} (it has {}); skipped", group.name, wanted,
+                    support::rate_list(group.runs));
       skipped_groups.push_back({{"group", group.name}, {"reason", "no completed run at the chosen lr"}});
       continue;
     }
@@ -127,6 +154,7 @@ void GradientPhaseAnalysis::run(const AnalysisContext& context) {
     const double group_column = numeric ? group.value.get<double>() : static_cast<double>(index);
     for (std::size_t row = 0; row < metrics.row_count(); ++row) {
       if (iterations[row] < static_cast<double>(min_iteration_)) continue;
+      if (max_iteration_ && iterations[row] > static_cast<double>(*max_iteration_)) continue;
       ++late;
       const bool usable =
           std::isfinite(full[row]) && full[row] > 0.0 && std::isfinite(stochastic[row]) && stochastic[row] > 0.0;
@@ -137,8 +165,8 @@ void GradientPhaseAnalysis::run(const AnalysisContext& context) {
     }
     const LineFit fit = fit_line(log_full, log_stochastic);
     if (fit.points < 2) {
-      logger().warn("gradient_phase: group {} has {} usable log points at iteration >= {}; k and b are NaN", group.name,
-                    fit.points, min_iteration_);
+      logger().warn("gradient_phase: group {} has {} usable log points in the fitted iterations; k and b are NaN",
+                    group.name, fit.points);
     }
     fits[group.name] = {{"k", fit.slope},
                         {"b", fit.intercept},
@@ -156,11 +184,13 @@ void GradientPhaseAnalysis::run(const AnalysisContext& context) {
                       {{"group_key", group_key_},
                        {"group_column", numeric ? "value" : "index"},
                        {"min_iteration", min_iteration_},
+                       {"max_iteration", max_iteration_ ? nlohmann::json(*max_iteration_) : nlohmann::json(nullptr)},
                        {"lr", rate_ ? nlohmann::json(*rate_) : nlohmann::json(nullptr)},
-                       {"lr_key", lr_key_},
+                       {"lr_rank", rank_},
+                       {"lr_key", support::lr_key_json(lr_key_)},
                        {"fit",
                         "ln(stoch_grad_mean_norm) = k * ln(full_grad_norm) + b, least squares over the log "
-                        "points with iteration >= min_iteration and both norms finite and > 0"},
+                        "points with min_iteration <= iteration <= max_iteration and both norms finite and > 0"},
                        {"groups", fits},
                        {"skipped_groups", skipped_groups},
                        {"skipped", skipped}});

@@ -1,12 +1,14 @@
 #pragma once
-// Stationary values per learning rate (SPEC §7 step 1): for every completed run of a sweep, the mean
-// and population standard deviation of each metric over the last `window` log points. Writes
-// stationary.csv (one row per run, ascending LR) and stationary.json.
+// Stationary values per learning rate (docs/method.md §7 step 1): for every completed run of a sweep, the mean
+// and population standard deviation of each metric over the last `window` log points (those up to
+// `last_iteration` when set). Writes stationary.csv (one row per run, ascending LR) and
+// stationary.json.
 
 #include <thermo/analysis.hpp>
 #include <thermo/params.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace thermo::stationary {
@@ -25,6 +27,7 @@ class StationaryAnalysis final : public Analysis {
 
  private:
   std::int64_t window_;
+  std::optional<std::int64_t> last_iteration_;
   std::string lr_key_;
 };
 

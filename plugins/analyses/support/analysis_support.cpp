@@ -34,9 +34,13 @@ RunChoice completed_runs_by_rate(const Experiment& experiment, const std::string
     if (run.status != "completed") {
       reason = fmt::format("status '{}'", run.status);
     } else {
-      const auto value = experiment.value_of(run, lr_key);
+      const auto value = experiment.learning_rate_of(run, lr_key);
       if (value.is_number()) {
         rate = value.get<double>();
+      } else if (lr_key.empty()) {
+        reason =
+            "no learning_rate in its summary.json (a run of an older thermo? set the analysis parameter lr_key, e.g. "
+            "optimizer.elr)";
       } else {
         reason = fmt::format("no number at '{}' (set the analysis parameter lr_key)", lr_key);
       }
@@ -52,6 +56,10 @@ RunChoice completed_runs_by_rate(const Experiment& experiment, const std::string
     return a.learning_rate < b.learning_rate || (a.learning_rate == b.learning_rate && a.run->index < b.run->index);
   });
   return choice;
+}
+
+nlohmann::json lr_key_json(const std::string& lr_key) {
+  return lr_key.empty() ? nlohmann::json(nullptr) : nlohmann::json(lr_key);
 }
 
 bool same_rate(double a, double b) {

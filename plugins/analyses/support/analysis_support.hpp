@@ -5,6 +5,7 @@
 
 #include <thermo/analysis.hpp>
 #include <thermo/experiment.hpp>
+#include <thermo/params.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -29,9 +30,10 @@ struct RunChoice {
   nlohmann::json skipped = nlohmann::json::array();  // [{label, index, status, reason}]
 };
 
-// The completed runs whose value at `lr_key` is a number, sorted by it. Runs that diverged, failed
-// or have not finished, and runs without a numeric `lr_key`, are logged as warnings and listed in
-// `skipped`.
+// The completed runs with a numeric learning rate, sorted by it: the rate each run recorded
+// (summary.json `learning_rate`, lr = elr·radius²) when `lr_key` is empty, else the run's value at
+// that configuration key. Runs that diverged, failed or have not finished, and runs without a
+// learning rate, are logged as warnings and listed in `skipped`.
 [[nodiscard]] RunChoice completed_runs_by_rate(const Experiment& experiment, const std::string& lr_key,
                                                std::string_view stage);
 
@@ -51,6 +53,11 @@ struct RunChoice {
 
 // Writes `document` indented; NaN and infinities become null. UserError when it cannot be written.
 void write_json(const std::filesystem::path& file, const nlohmann::json& document);
+
+using thermo::add_lr_key_param;
+using thermo::lr_key_from;
+// For the stages' JSON: null or the key.
+[[nodiscard]] nlohmann::json lr_key_json(const std::string& lr_key);
 
 // A JSON entry for a skipped run: {label, index, status, reason}.
 [[nodiscard]] nlohmann::json skipped_entry(const RunRecord& run, const std::string& reason);

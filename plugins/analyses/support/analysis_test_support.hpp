@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct GeneratedRun {
   nlohmann::json overrides;          // {"optimizer.elr": 0.1}
   std::string status = "completed";  // written to summary.json and the manifest
   MetricsTable metrics;              // written as metrics.csv unless it has no columns
+  // summary.json's learning_rate, as a run records it (lr = elr·radius²); unset: the overrides'
+  // optimizer.elr (radius 1), when there is one.
+  std::optional<double> learning_rate = std::nullopt;
 };
 
 // Writes a sweep directory under `dir` whose config is `config` and whose swept keys are
@@ -38,7 +42,13 @@ inline void write_sweep(const std::filesystem::path& dir, const nlohmann::json& 
                                   {"overrides", run.overrides},
                                   {"status", run.status}});
     std::filesystem::create_directories(dir / run_dir);
-    std::ofstream(dir / run_dir / "summary.json") << nlohmann::json{{"status", run.status}}.dump();
+    nlohmann::json summary = {{"status", run.status}};
+    if (run.learning_rate) {
+      summary["learning_rate"] = *run.learning_rate;
+    } else if (run.overrides.is_object() && run.overrides.contains("optimizer.elr")) {
+      summary["learning_rate"] = run.overrides["optimizer.elr"];
+    }
+    std::ofstream(dir / run_dir / "summary.json") << summary.dump();
     if (!run.metrics.columns().empty()) run.metrics.write_csv(dir / run_dir / "metrics.csv");
   }
   std::ofstream(dir / "manifest.json") << manifest.dump(2);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
 
 namespace thermo::temperature {
 
@@ -87,11 +88,20 @@ void TemperatureAnalysis::run(const AnalysisContext& context) {
   }
   const TemperatureEstimate estimate = estimate_temperature(kept_rates, kept_energy, kept_entropy, settings_);
   const PowerLawFit fit = fit_temperature_power_law(kept_rates, estimate.temperature);
-  const std::size_t interior = kept_rates.size() > 2 ? kept_rates.size() - 2 : 0;
-  if (fit.points_used < interior) {
+  // The notebook's T = exp((ln T_min + ln T_max)/2) is NaN where a bound is negative: say where and why.
+  nlohmann::json undefined = nlohmann::json::array();
+  std::string undefined_text;
+  for (std::size_t i = 0; i < kept_rates.size(); ++i) {
+    const std::string problem = temperature_problem(estimate.lower[i], estimate.upper[i], estimate.temperature[i]);
+    if (problem.empty()) continue;
+    undefined.push_back({{"lr", kept_rates[i]}, {"T", estimate.temperature[i]}, {"reason", problem}});
+    undefined_text +=
+        fmt::format("{}lr {} ({})", undefined_text.empty() ? "" : ", ", format_number(kept_rates[i]), problem);
+  }
+  if (!undefined.empty()) {
     logger().warn(
-        "temperature: {} of the {} interior temperatures are not finite and > 0; the power law leaves them out",
-        interior - fit.points_used, interior);
+        "temperature: T is not a finite positive number at {} of the {} LRs, and the power law leaves them out: {}",
+        undefined.size(), kept_rates.size(), undefined_text);
   }
   if (fit.points_used < 2) logger().warn("temperature: fewer than 2 points for the power law; b and k are NaN");
 
@@ -128,6 +138,7 @@ void TemperatureAnalysis::run(const AnalysisContext& context) {
                          {"law",
                           "T = b * lr^k: least squares of ln T on ln lr over the range without its two end "
                           "points, rows with T finite and > 0"}}},
+                       {"undefined", undefined},
                        {"rows", kept_rates.size()}});
   logger().info("temperature: {} LRs in [{}, {}], T = {:.4g} * lr^{:.4g} over {} points -> {}", kept_rates.size(),
                 format_number(kept_rates.front()), format_number(kept_rates.back()), fit.coefficient, fit.exponent,

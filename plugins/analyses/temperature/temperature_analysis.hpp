@@ -1,5 +1,5 @@
 #pragma once
-// Temperatures from stationary values (SPEC §7 steps 2–5): reads stationary.csv from the analysis
+// Temperatures from stationary values (docs/method.md §7 steps 2–5): reads stationary.csv from the analysis
 // folder (columns lr, `loss_column`, `entropy_column`; stationary writes it, table mode copies the
 // user's table there), keeps the rows of `range` in ascending LR order, smooths, bounds and fits
 // with the SDK core (thermo/temperature.hpp). Writes temperature.csv and temperature.json.

@@ -13,6 +13,7 @@ class TemperaturePlugin final : public thermo::AnalysisPlugin {
            "the power law T = b*lr^k (temperature.csv, temperature.json)";
   }
   [[nodiscard]] thermo::ParamSchema schema() const override { return thermo::temperature::schema(); }
+  [[nodiscard]] bool needs_sweep() const override { return true; }
   [[nodiscard]] std::unique_ptr<thermo::Analysis> create(const thermo::Params& params) const override {
     return std::make_unique<thermo::temperature::TemperatureAnalysis>(params);
   }

@@ -5,11 +5,13 @@
 #include <thermo/error.hpp>
 #include <thermo/experiment.hpp>
 #include <thermo/log.hpp>
+#include <thermo/series_statistics.hpp>
 #include <thermo/temperature.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace thermo::temperature_decay {
 
@@ -21,7 +23,9 @@ ParamSchema schema() {
       .def(std::monostate{})
       .allow_null()
       .min(0.0, true);
-  schema.add("count", ParamType::integer, "with lr null: how many of the smallest LRs (the reference draws 4)")
+  schema
+      .add("count", ParamType::integer,
+           "with lr null: how many of the smallest LRs (the reference draws 4 for ConvNet CIFAR-10, 3 elsewhere)")
       .def(std::int64_t{1})
       .min(1);
   schema.add("points", ParamType::integer, "how many of the last log points are used (reference: 100)")
@@ -30,10 +34,22 @@ ParamSchema schema() {
   schema.add("offset", ParamType::integer, "the centred difference's half-width o, in log points (reference: 2)")
       .def(std::int64_t{2})
       .min(1);
+  schema
+      .add("smoothing", ParamType::real,
+           "width σ in ln(iteration) of the Gaussian smoothing of U and S over the window before the differences "
+           "(reference: 0.2 for ConvNet CIFAR-100); 0: none")
+      .def(0.0)
+      .min(0.0);
+  schema
+      .add("last_iteration", ParamType::integer,
+           "the window ends at the last log point whose iteration is at most this (the reference cut some runs); "
+           "null: at the run's last log point")
+      .def(std::monostate{})
+      .allow_null()
+      .min(0);
   schema.add("loss_column", ParamType::string, "the metrics column that holds U").def(std::string("train_loss"));
   schema.add("entropy_column", ParamType::string, "the metrics column that holds S").def(std::string("entropy_k50"));
-  schema.add("lr_key", ParamType::string, "the configuration key that holds a run's learning rate")
-      .def(std::string("optimizer.elr"));
+  support::add_lr_key_param(schema);
   return schema;
 }
 
@@ -41,10 +57,12 @@ TemperatureDecayAnalysis::TemperatureDecayAnalysis(const Params& params)
     : count_(params.get_int("count")),
       points_(params.get_int("points")),
       offset_(params.get_int("offset")),
+      smoothing_(params.get_real("smoothing")),
       loss_column_(params.get_string("loss_column")),
       entropy_column_(params.get_string("entropy_column")),
-      lr_key_(params.get_string("lr_key")) {
+      lr_key_(support::lr_key_from(params)) {
   if (!params.is_null("lr")) rate_ = params.get_real("lr");
+  if (!params.is_null("last_iteration")) last_iteration_ = params.get_int("last_iteration");
 }
 
 void TemperatureDecayAnalysis::run(const AnalysisContext& context) {
@@ -84,12 +102,35 @@ void TemperatureDecayAnalysis::run(const AnalysisContext& context) {
       throw UserError(SourceLocation{(run.run->dir / "metrics.csv").string()}, "",
                       "temperature_decay: the run has no metrics rows");
     }
-    const std::size_t window = std::min(static_cast<std::size_t>(points_), metrics.row_count());
-    const std::size_t first = metrics.row_count() - window;
-    const auto iterations = metrics.column("iteration").subspan(first, window);
-    const auto temperature =
-        finite_difference_temperature(metrics.column(loss_column_).subspan(first, window),
-                                      metrics.column(entropy_column_).subspan(first, window), offset);
+    const auto all_iterations = metrics.column("iteration");
+    std::size_t end = metrics.row_count();
+    if (last_iteration_) {
+      end = static_cast<std::size_t>(
+          std::upper_bound(all_iterations.begin(), all_iterations.end(), static_cast<double>(*last_iteration_)) -
+          all_iterations.begin());
+      if (end == 0) {
+        throw UserError(
+            SourceLocation{(run.run->dir / "metrics.csv").string()}, "",
+            fmt::format("temperature_decay: no log point at or before last_iteration {}", *last_iteration_));
+      }
+    }
+    const std::size_t window = std::min(static_cast<std::size_t>(points_), end);
+    const std::size_t first = end - window;
+    const auto iterations = all_iterations.subspan(first, window);
+    std::vector<double> energy(metrics.column(loss_column_).subspan(first, window).begin(),
+                               metrics.column(loss_column_).subspan(first, window).end());
+    std::vector<double> entropy(metrics.column(entropy_column_).subspan(first, window).begin(),
+                                metrics.column(entropy_column_).subspan(first, window).end());
+    if (smoothing_ > 0.0) {
+      if (!std::all_of(iterations.begin(), iterations.end(), [](double it) { return it > 0.0; })) {
+        throw UserError(SourceLocation{(run.run->dir / "metrics.csv").string()}, "",
+                        "temperature_decay: smoothing in ln(iteration) needs the window's iterations > 0 (use more "
+                        "log points, or fewer `points`)");
+      }
+      energy = smooth_in_log(iterations, energy, smoothing_);
+      entropy = smooth_in_log(iterations, entropy, smoothing_);
+    }
+    const auto temperature = finite_difference_temperature(energy, entropy, offset);
     if (temperature.empty()) {
       logger().warn("temperature_decay: run {} has {} log points in the window, needs more than {}", run.run->label,
                     window, 2 * offset);
@@ -111,12 +152,15 @@ void TemperatureDecayAnalysis::run(const AnalysisContext& context) {
   support::write_json(context.analysis_dir / "temperature_decay.json",
                       {{"points", points_},
                        {"offset", offset_},
+                       {"smoothing", smoothing_},
+                       {"last_iteration", last_iteration_ ? nlohmann::json(*last_iteration_) : nlohmann::json(nullptr)},
                        {"loss_column", loss_column_},
                        {"entropy_column", entropy_column_},
-                       {"lr_key", lr_key_},
+                       {"lr_key", support::lr_key_json(lr_key_)},
                        {"formula",
                         "T_t = (U[t+offset] - U[t-offset]) / (S[t+offset] - S[t-offset]) over the last "
-                        "`points` log points; iteration = that of t"},
+                        "`points` log points up to last_iteration, U and S first smoothed by a Gaussian of width "
+                        "`smoothing` in ln(iteration) over the window; iteration = that of t"},
                        {"runs", runs},
                        {"skipped", choice.skipped}});
   logger().info("temperature_decay: {} runs, {} values -> {}", chosen.size(), output.row_count(),

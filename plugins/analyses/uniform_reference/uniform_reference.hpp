@@ -1,5 +1,5 @@
 #pragma once
-// The paper's dashed "uniform" lines (SPEC §6): for each distinct model of an experiment, the kNN
+// The paper's dashed "uniform" lines (docs/method.md §6): for each distinct model of an experiment, the kNN
 // entropy of N points uniform on the sphere of its SI dimension and the training loss of uniformly
 // random SI weight vectors. Writes analysis/uniform.json and a `uniform` entry in each run's
 // summary.json.

@@ -1,5 +1,5 @@
 #pragma once
-// The CIFAR-10 and CIFAR-100 binary formats (SPEC §4) and the loader both plugins share: fixed-size
+// The CIFAR-10 and CIFAR-100 binary formats (docs/method.md §4) and the loader both plugins share: fixed-size
 // records of label byte(s) + 3072 pixel bytes (1024 R, 1024 G, 1024 B, each 32×32 row-major).
 
 #include <thermo/dataset.hpp>

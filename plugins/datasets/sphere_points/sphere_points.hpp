@@ -1,5 +1,5 @@
 #pragma once
-// The toy problem's data (SPEC §8): a few unit vectors a_i in R^3 (float64), one per "sample",
+// The toy problem's data (docs/method.md §8): a few unit vectors a_i in R^3 (float64), one per "sample",
 // no labels, no test split. Presets: OP (a zero-loss point exists) and UP (none); custom vectors.
 
 #include <thermo/dataset.hpp>

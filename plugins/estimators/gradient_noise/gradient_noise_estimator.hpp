@@ -1,7 +1,7 @@
 #pragma once
-// Gradient noise at a log point (SPEC §5): M fresh stochastic gradients at the current weights
+// Gradient noise at a log point (docs/method.md §5): M fresh stochastic gradients at the current weights
 // against the full gradient — SNR, noise and gradient norms — and the stochastic entropy, the kNN
-// entropy of the points η·g_i (SPEC §6).
+// entropy of the points η·g_i (docs/method.md §6).
 
 #include <thermo/backend.hpp>
 #include <thermo/estimator.hpp>

@@ -16,7 +16,7 @@ class GradientNoisePlugin final : public thermo::EstimatorPlugin {
   [[nodiscard]] std::string version() const override { return "1.0"; }
   [[nodiscard]] std::string summary() const override {
     return "SNR, noise and norms of M fresh stochastic gradients against the full gradient, and the stochastic "
-           "entropy of the points lr·g_i (SPEC §5-6)";
+           "entropy of the points lr·g_i (docs/method.md §5-6)";
   }
   [[nodiscard]] thermo::ParamSchema schema() const override {
     thermo::ParamSchema schema;

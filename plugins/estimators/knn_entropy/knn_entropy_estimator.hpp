@@ -1,5 +1,5 @@
 #pragma once
-// Trajectory entropy (SPEC §5–6): the kNN entropy of the last N scale-invariant weight vectors,
+// Trajectory entropy (docs/method.md §5–6): the kNN entropy of the last N scale-invariant weight vectors,
 // kept in one float32 ring buffer in backend memory.
 
 #include <thermo/backend.hpp>

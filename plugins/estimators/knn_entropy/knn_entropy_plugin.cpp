@@ -15,7 +15,7 @@ class KnnEntropyPlugin final : public thermo::EstimatorPlugin {
   [[nodiscard]] std::string name() const override { return "knn_entropy"; }
   [[nodiscard]] std::string version() const override { return "1.0"; }
   [[nodiscard]] std::string summary() const override {
-    return "trajectory entropy: kNN entropy of the last `queue` scale-invariant weight vectors (SPEC §6)";
+    return "trajectory entropy: kNN entropy of the last `queue` scale-invariant weight vectors (docs/method.md §6)";
   }
   [[nodiscard]] thermo::ParamSchema schema() const override {
     thermo::ParamSchema schema;

@@ -72,7 +72,7 @@ ConvNet::ConvNet(const ConvNetOptions& options, const ModelContext& context)
   initialize(options);
 }
 
-// SPEC §3: convolution weights ~ U(±1/√fan_in) from Rng(init_seed, "init") in layer order; head
+// docs/method.md §3: convolution weights ~ U(±1/√fan_in) from Rng(init_seed, "init") in layer order; head
 // weight and bias ~ U(±1/√fan_in) from Rng(head_seed, "head"), then the weight scaled to norm α.
 void ConvNet::initialize(const ConvNetOptions& options) {
   auto values = download_parameters();

@@ -1,5 +1,5 @@
 #pragma once
-// ConvNet(c) of the paper (SPEC §3), a 5-layer Myrtle-style CNN with batch norm without affine
+// ConvNet(c) of the paper (docs/method.md §3), a 5-layer Myrtle-style CNN with batch norm without affine
 // parameters and a frozen linear head: every convolution weight is scale-invariant.
 
 #include <thermo/backend.hpp>

@@ -10,7 +10,7 @@ class ConvNetPlugin final : public thermo::ModelPlugin {
   [[nodiscard]] std::string version() const override { return "1.0"; }
   [[nodiscard]] std::string summary() const override {
     return "ConvNet(c) of the paper: 4 conv3x3-BN-ReLU blocks (widths c, 2c, 4c, 8c) and a frozen linear head; "
-           "every convolution is scale-invariant (SPEC §3)";
+           "every convolution is scale-invariant (docs/method.md §3)";
   }
   [[nodiscard]] thermo::ParamSchema schema() const override {
     return thermo::layers::paper_model_schema(8, "width c (paper: 8 under-, 64/96 overparameterised)", "seed of the head weight and bias");

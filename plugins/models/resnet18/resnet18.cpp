@@ -105,7 +105,7 @@ ResNet18::ResNet18(const ResNet18Options& options, const ModelContext& context)
   initialize(options);
 }
 
-// SPEC §3: convolution weights ~ U(±1/√fan_in) from Rng(init_seed, "init") in layer order; the
+// docs/method.md §3: convolution weights ~ U(±1/√fan_in) from Rng(init_seed, "init") in layer order; the
 // head weight ~ U(±1/√fan_in) from Rng(head_seed, "head"), then scaled to norm α.
 void ResNet18::initialize(const ResNet18Options& options) {
   auto values = download_parameters();

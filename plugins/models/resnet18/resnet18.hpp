@@ -1,5 +1,5 @@
 #pragma once
-// ResNet-18(k) of the paper (SPEC §3): pre-activation, widths k, 2k, 4k, 8k, two blocks per
+// ResNet-18(k) of the paper (docs/method.md §3): pre-activation, widths k, 2k, 4k, 8k, two blocks per
 // stage, strides 1, 2, 2, 2, batch norm without affine parameters, a frozen bias-free linear
 // head after BN → ReLU → 4×4 average pooling. Every convolution is scale-invariant.
 

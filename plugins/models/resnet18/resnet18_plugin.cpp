@@ -10,7 +10,7 @@ class ResNet18Plugin final : public thermo::ModelPlugin {
   [[nodiscard]] std::string version() const override { return "1.0"; }
   [[nodiscard]] std::string summary() const override {
     return "pre-activation ResNet-18(k) of the paper: widths k, 2k, 4k, 8k, a frozen bias-free linear head; every "
-           "convolution is scale-invariant (SPEC §3)";
+           "convolution is scale-invariant (docs/method.md §3)";
   }
   [[nodiscard]] thermo::ParamSchema schema() const override {
     return thermo::layers::paper_model_schema(4, "width k (paper: 4 under-, 32/48 overparameterised)", "seed of the head weight");

@@ -1,5 +1,5 @@
 #pragma once
-// The toy problem of SPEC §8: a point x in R^3 (float64, all of it scale-invariant) and the
+// The toy problem of docs/method.md §8: a point x in R^3 (float64, all of it scale-invariant) and the
 // per-sample loss ℓ(x; a) = (x·a)²/‖x‖² over a data set of vectors a (the sphere_points data set).
 // Computed on the host with any backend: its parameters and gradient are f64 vectors, which live in
 // host memory (backend.hpp), and its data set's f64 vectors are read from the host copy.

@@ -10,7 +10,7 @@ class SphereToyPlugin final : public thermo::ModelPlugin {
   [[nodiscard]] std::string name() const override { return "sphere_toy"; }
   [[nodiscard]] std::string version() const override { return "1.0"; }
   [[nodiscard]] std::string summary() const override {
-    return "the toy problem on the 3-D sphere: per-sample loss (x·a)²/‖x‖² (SPEC §8)";
+    return "the toy problem on the 3-D sphere: per-sample loss (x·a)²/‖x‖² (docs/method.md §8)";
   }
   [[nodiscard]] thermo::ParamSchema schema() const override {
     thermo::ParamSchema schema;

@@ -1,5 +1,5 @@
 #pragma once
-// Projected SGD on the sphere (SPEC §2): plain SGD on the scale-invariant part with
+// Projected SGD on the sphere (docs/method.md §2): plain SGD on the scale-invariant part with
 // lr = elr·radius², then one common rescale so that ‖w_SI‖ = radius. Frozen parameters (after the
 // SI part) are never touched. Option `geodesic`: the exact exponential-map step instead.
 

@@ -35,6 +35,10 @@ bool DataFile::add_row(const std::vector<double>& values, const std::vector<bool
   return true;
 }
 
+void DataFile::break_scan() {
+  if (rows_in_block_ > 0 && !text_.ends_with("\n\n")) text_ += '\n';
+}
+
 bool DataFile::end_block() {
   if (rows_in_block_ > 0) return true;
   text_.resize(block_start_);

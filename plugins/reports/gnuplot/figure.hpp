@@ -22,6 +22,9 @@ class DataFile {
   // Appends a row to the current block unless a value is not finite (or, for the columns flagged
   // in `positive`, not > 0: a log axis cannot show it). Returns whether it was kept.
   bool add_row(const std::vector<double>& values, const std::vector<bool>& positive = {});
+  // Ends a scan inside the current block with one blank line: gnuplot's grid rows for pm3d, or a
+  // break in a line. Nothing happens before the block's first row.
+  void break_scan();
   [[nodiscard]] std::size_t rows_in_block() const { return rows_in_block_; }
   // Removes the current block when it has no rows (gnuplot refuses to plot an empty block).
   // Returns whether the block stays.

@@ -27,6 +27,8 @@ namespace thermo::gnuplot_report {
 // The toy problem on the sphere (toy_figures.cpp).
 [[nodiscard]] FigurePlan toy_metrics(const ReportInputs& inputs, const Settings& settings);
 [[nodiscard]] FigurePlan toy_stationary(const ReportInputs& inputs, const Settings& settings);
+// The paper's first figure: trajectories on the sphere over a heat map of the loss (sphere_figure.cpp).
+[[nodiscard]] FigurePlan toy_sphere(const ReportInputs& inputs, const Settings& settings);
 
 struct FigureMaker {
   const char* stem;

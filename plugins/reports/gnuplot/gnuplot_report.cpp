@@ -14,11 +14,17 @@ namespace thermo::gnuplot_report {
 
 const std::vector<FigureMaker>& figure_makers() {
   static const std::vector<FigureMaker> makers = {
-      {"loss_vs_iteration", &loss_vs_iteration},   {"entropy_vs_iteration", &entropy_vs_iteration},
-      {"loss_entropy_vs_lr", &loss_entropy_vs_lr}, {"temperature", &temperature_vs_lr},
-      {"free_energy", &free_energy_curves},        {"temperature_decay", &temperature_decay},
-      {"snr_vs_iteration", &snr_vs_iteration},     {"grad_norms_vs_iteration", &grad_norms_vs_iteration},
-      {"gradient_phase", &gradient_phase},         {"toy_metrics", &toy_metrics},
+      {"loss_vs_iteration", &loss_vs_iteration},
+      {"entropy_vs_iteration", &entropy_vs_iteration},
+      {"loss_entropy_vs_lr", &loss_entropy_vs_lr},
+      {"temperature", &temperature_vs_lr},
+      {"free_energy", &free_energy_curves},
+      {"temperature_decay", &temperature_decay},
+      {"snr_vs_iteration", &snr_vs_iteration},
+      {"grad_norms_vs_iteration", &grad_norms_vs_iteration},
+      {"gradient_phase", &gradient_phase},
+      {"toy_sphere", &toy_sphere},
+      {"toy_metrics", &toy_metrics},
       {"toy_stationary", &toy_stationary},
   };
   return makers;

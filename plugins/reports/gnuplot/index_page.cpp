@@ -139,7 +139,7 @@ std::string run_table(const ReportInputs& inputs, const Settings& settings) {
         overrides += (overrides.empty() ? "" : ", ") + key + "=" + text_of(value);
       }
     }
-    const auto rate = inputs.experiment->value_of(run, settings.lr_key);
+    const auto rate = inputs.experiment->learning_rate_of(run, settings.lr_key);
     std::string label = escape_html(run.label);
     if (std::filesystem::exists(run.dir / "metrics.csv")) {
       const auto link = relative_link(run.dir / "metrics.csv", inputs.report_dir);

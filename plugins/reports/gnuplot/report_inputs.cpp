@@ -2,6 +2,7 @@
 
 #include <thermo/error.hpp>
 #include <thermo/log.hpp>
+#include <thermo/series_statistics.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -83,10 +84,10 @@ ReportInputs ReportInputs::load(const ReportContext& context, const Settings& se
         logger().debug("gnuplot report: run {} is {}; not drawn", run.label, run.status);
         continue;
       }
-      const auto rate = context.experiment->value_of(run, settings.lr_key);
+      const auto rate = context.experiment->learning_rate_of(run, settings.lr_key);
       if (!rate.is_number() || !(rate.get<double>() > 0.0)) {
-        logger().debug("gnuplot report: run {} has no learning rate > 0 at '{}'; not drawn", run.label,
-                       settings.lr_key);
+        logger().debug("gnuplot report: run {} has no learning rate > 0 ({}); not drawn", run.label,
+                       settings.lr_key.empty() ? std::string("summary.json learning_rate") : settings.lr_key);
         continue;
       }
       RunSeries series{&run, rate.get<double>(), {}};
@@ -111,6 +112,8 @@ ReportInputs ReportInputs::load(const ReportContext& context, const Settings& se
   inputs.free_energy = optional_table(dir / "free_energy.csv");
   inputs.temperature_decay = optional_table(dir / "temperature_decay.csv");
   inputs.gradient_phase = optional_table(dir / "gradient_phase.csv");
+  inputs.sphere_map = optional_table(dir / "sphere_map.csv");
+  inputs.sphere_trajectories = optional_table(dir / "sphere_trajectories.csv");
   inputs.temperature_summary = optional_json(dir / "temperature.json");
   inputs.free_energy_summary = optional_json(dir / "free_energy.json");
   inputs.gradient_phase_summary = optional_json(dir / "gradient_phase.json");
@@ -142,6 +145,43 @@ std::vector<const RunSeries*> ReportInputs::spread_runs(std::size_t count) const
     }
     taken[best] = true;
   }
+  for (std::size_t i = 0; i < distinct.size(); ++i) {
+    if (taken[i]) chosen.push_back(distinct[i]);
+  }
+  return chosen;
+}
+
+std::vector<const RunSeries*> ReportInputs::chosen_runs(const std::optional<std::vector<std::int64_t>>& indices,
+                                                        const std::optional<std::vector<double>>& rates,
+                                                        std::size_t count) const {
+  if (!indices && !rates) return spread_runs(count);
+  const auto distinct = spread_runs(0);
+  std::vector<bool> taken(distinct.size(), false);
+  std::string missing;
+  if (indices) {
+    for (const auto index : *indices) {
+      if (index >= 0 && static_cast<std::size_t>(index) < distinct.size()) {
+        taken[static_cast<std::size_t>(index)] = true;
+      } else {
+        missing += (missing.empty() ? "" : ", ") + std::to_string(index);
+      }
+    }
+  } else {
+    for (const double rate : *rates) {
+      const auto match = std::find_if(distinct.begin(), distinct.end(),
+                                      [rate](const RunSeries* run) { return same_rate(run->learning_rate, rate); });
+      if (match != distinct.end()) {
+        taken[static_cast<std::size_t>(match - distinct.begin())] = true;
+      } else {
+        missing += (missing.empty() ? "" : ", ") + format_number(rate);
+      }
+    }
+  }
+  if (!missing.empty()) {
+    logger().warn("gnuplot report: no finished run at the chosen {} {} (there are {} distinct LRs); not drawn",
+                  indices ? "positions" : "learning rates", missing, distinct.size());
+  }
+  std::vector<const RunSeries*> chosen;
   for (std::size_t i = 0; i < distinct.size(); ++i) {
     if (taken[i]) chosen.push_back(distinct[i]);
   }
@@ -180,25 +220,8 @@ Series series_of(const MetricsTable& table, const std::string& x_column, const s
 }
 
 std::vector<double> smooth_in_log_x(const Series& series, double width) {
-  const std::size_t count = series.x.size();
-  if (width <= 0.0 || count < 3) return series.y;
-  std::vector<double> position(count);
-  for (std::size_t i = 0; i < count; ++i) position[i] = std::log10(series.x[i]);
-  std::vector<double> smoothed(count);
-  const double reach = 4.0 * width;  // weights beyond are below 3.4e-4 of the centre's
-  for (std::size_t i = 0; i < count; ++i) {
-    double weight_sum = 0.0;
-    double sum = 0.0;
-    for (std::size_t j = 0; j < count; ++j) {
-      const double distance = position[j] - position[i];
-      if (std::abs(distance) > reach) continue;
-      const double weight = std::exp(-0.5 * (distance / width) * (distance / width));
-      weight_sum += weight;
-      sum += weight * series.y[j];
-    }
-    smoothed[i] = sum / weight_sum;
-  }
-  return smoothed;
+  if (width <= 0.0 || series.x.size() < 3) return series.y;
+  return smooth_in_log(series.x, series.y, width);
 }
 
 }  // namespace thermo::gnuplot_report

@@ -5,6 +5,7 @@
 #include <thermo/params.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,18 @@ namespace thermo::gnuplot_report {
 struct Settings {
   std::vector<std::string> formats = {"svg", "png"};  // each figure is drawn in every format
   std::int64_t curves = 12;                           // LRs drawn in the per-iteration figures
-  std::int64_t entropy_k = 50;                        // which entropy_k<k> column is drawn
-  double smoothing = 0.1;                             // Gaussian width in log10(iteration); 0: no smoothing
-  std::string title;                                  // empty: the experiment's name
+  // Explicit choices of the curves, as the reference's notebooks make them: positions among the
+  // finished runs' distinct LRs in ascending order (the notebooks' lrs_id), or LR values.
+  std::optional<std::vector<std::int64_t>> curve_indices;       // loss, entropy, toy metrics
+  std::optional<std::vector<double>> curve_lrs;                 // instead of curve_indices
+  std::optional<std::vector<std::int64_t>> snr_indices;         // SNR; null: as the curves
+  std::optional<std::vector<std::int64_t>> grad_norm_indices;   // gradient norms; null: as SNR
+  std::optional<std::vector<std::int64_t>> trajectory_indices;  // toy sphere; null: 4 spread LRs
+  std::int64_t entropy_k = 50;                                  // which entropy_k<k> column is drawn
+  double smoothing = 0.1;  // Gaussian width in ln(iteration) of SNR and toy curves; 0: no smoothing
+  std::string title;       // empty: the experiment's name
   std::string gnuplot = "gnuplot";
-  std::string lr_key = "optimizer.elr";
+  std::string lr_key;        // empty: the learning rate each run recorded (summary.json); else a configuration key
   std::int64_t width = 640;  // figure size in pixels (a multi-panel figure is larger)
   std::int64_t height = 480;
 

@@ -69,14 +69,29 @@ struct ChosenRuns {
   std::string missing;
 };
 
-ChosenRuns runs_with(const ReportInputs& inputs, const Settings& settings, const std::vector<std::string>& columns) {
+// Which explicit choice a figure follows (Settings: curve_indices/curve_lrs, snr_indices,
+// grad_norm_indices, each falling back on the one before).
+enum class CurveChoice { main, snr, grad_norm };
+
+ChosenRuns runs_with(const ReportInputs& inputs, const Settings& settings, const std::vector<std::string>& columns,
+                     CurveChoice choice = CurveChoice::main) {
   if (inputs.runs.empty()) {
     return {{}, inputs.experiment == nullptr ? "no experiment (a table alone)" : "no finished run with metrics"};
   }
   for (const auto& column : columns) {
     if (!inputs.runs_have(column)) return {{}, fmt::format("no run has the metrics column {}", column)};
   }
-  return {inputs.spread_runs(static_cast<std::size_t>(settings.curves)), {}};
+  const auto count = static_cast<std::size_t>(settings.curves);
+  std::vector<const RunSeries*> runs;
+  if (choice == CurveChoice::grad_norm && settings.grad_norm_indices) {
+    runs = inputs.chosen_runs(settings.grad_norm_indices, std::nullopt, count);
+  } else if (choice != CurveChoice::main && settings.snr_indices) {
+    runs = inputs.chosen_runs(settings.snr_indices, std::nullopt, count);
+  } else {
+    runs = inputs.chosen_runs(settings.curve_indices, settings.curve_lrs, count);
+  }
+  if (runs.empty()) return {{}, "none of the chosen learning rates has a finished run"};
+  return {runs, {}};
 }
 
 // The stationary mean of `column` at `rate` (stationary.csv), when there is one.
@@ -143,14 +158,14 @@ FigurePlan entropy_vs_iteration(const ReportInputs& inputs, const Settings& sett
 }
 
 FigurePlan snr_vs_iteration(const ReportInputs& inputs, const Settings& settings) {
-  auto chosen = runs_with(inputs, settings, {"snr"});
+  auto chosen = runs_with(inputs, settings, {"snr"}, CurveChoice::snr);
   if (chosen.runs.empty()) return FigurePlan::skip(chosen.missing);
   FigureSpec figure;
   figure.stem = "snr_vs_iteration";
   figure.title = "Signal-to-noise ratio";
   figure.caption = fmt::format(
-      "SNR = ‖g‖ / rms‖g_i − g‖ against iteration for {} learning rates: faint the logged values, solid smoothed over "
-      "{} decades of iteration, dashed the stationary mean (stationary.csv)",
+      "SNR = ‖g‖ / rms‖g_i − g‖ against iteration for {} learning rates: faint the logged values, solid smoothed by a "
+      "Gaussian of width {} in ln(iteration), dashed the stationary mean (stationary.csv)",
       chosen.runs.size(), number(settings.smoothing));
   const auto scale = RateScale::of(rates_of(chosen.runs));
   RateCurveStyle style;
@@ -170,7 +185,7 @@ FigurePlan snr_vs_iteration(const ReportInputs& inputs, const Settings& settings
 }
 
 FigurePlan grad_norms_vs_iteration(const ReportInputs& inputs, const Settings& settings) {
-  auto chosen = runs_with(inputs, settings, {"full_grad_norm", "stoch_grad_mean_norm"});
+  auto chosen = runs_with(inputs, settings, {"full_grad_norm", "stoch_grad_mean_norm"}, CurveChoice::grad_norm);
   if (chosen.runs.empty()) return FigurePlan::skip(chosen.missing);
   FigureSpec figure;
   figure.stem = "grad_norms_vs_iteration";

@@ -1,4 +1,4 @@
-// The toy problem on the 3-D sphere (SPEC §8): the 2×2 panel of loss, SNR and gradient norms
+// The toy problem on the 3-D sphere (docs/method.md §8): the 2×2 panel of loss, SNR and gradient norms
 // against iteration for a few LRs (like toy_sphere_up_metrics.png), and the stationary loss and SNR
 // against the LR.
 #include "figures.hpp"
@@ -35,7 +35,8 @@ FigurePlan toy_metrics(const ReportInputs& inputs, const Settings& settings) {
     if (inputs.runs_have(panel.column)) panels.push_back(panel);
   }
   if (panels.empty()) return FigurePlan::skip("the runs have none of the toy metrics");
-  const auto runs = inputs.spread_runs(static_cast<std::size_t>(settings.curves));
+  const auto runs =
+      inputs.chosen_runs(settings.curve_indices, settings.curve_lrs, static_cast<std::size_t>(settings.curves));
   std::vector<double> rates;
   for (const auto* run : runs) rates.push_back(run->learning_rate);
   const auto scale = RateScale::of(rates);
@@ -45,7 +46,7 @@ FigurePlan toy_metrics(const ReportInputs& inputs, const Settings& settings) {
   figure.title = "Toy problem: metrics along training";
   figure.caption = fmt::format(
       "the toy problem on the sphere, {} learning rates: {} against iteration; faint the logged values, solid smoothed "
-      "over {} decades of iteration",
+      "by a Gaussian of width {} in ln(iteration)",
       runs.size(),
       [&] {
         std::string names;

@@ -1,5 +1,5 @@
 #pragma once
-// What the paper's scale-invariant image models share (SPEC §3): a width, a frozen linear head
+// What the paper's scale-invariant image models share (docs/method.md §3): a width, a frozen linear head
 // of Frobenius norm last_layer_norm, the seeds of the body and of the head, and the loss that
 // picks the default head norm. One schema and one reading of it for every such model plugin.
 

@@ -1,5 +1,5 @@
 #pragma once
-// The training loop of one run (SPEC §5): steps of the optimizer on sampled batches, and at each
+// The training loop of one run (docs/method.md §5): steps of the optimizer on sampled batches, and at each
 // log iteration, in this order, the last stochastic gradient's norm, the train evaluation
 // (training mode, chunks of 1024, the full gradient as a side product), the test evaluation
 // (evaluation mode), then the estimators. All of the loop's state can be saved and restored.

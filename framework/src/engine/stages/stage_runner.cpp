@@ -29,10 +29,21 @@ void run_analyses(const Pipeline& pipeline, const Experiment* experiment, const 
       return RunResources::build(run_pipeline, registry, options);
     };
   }
+  // A single run (sweep: null) has one learning rate: the analyses that compare the runs of a sweep
+  // are skipped, with one line saying so.
+  const bool single_run = experiment != nullptr && !experiment->is_sweep;
+  std::string skipped;
   for (const auto& section : pipeline.analysis) {
-    logger().info("analysis {} ({})", section.key_path, section.plugin);
     const auto& plugin = registry.get_as<AnalysisPlugin>(PluginKind::analysis, section.plugin);
+    if (single_run && plugin.needs_sweep()) {
+      skipped += (skipped.empty() ? "" : ", ") + section.plugin;
+      continue;
+    }
+    logger().info("analysis {} ({})", section.key_path, section.plugin);
     plugin.create(section.params)->run(context);
+  }
+  if (!skipped.empty()) {
+    logger().info("a single run, not a sweep: skipped the analyses that need a sweep of learning rates: {}", skipped);
   }
 }
 

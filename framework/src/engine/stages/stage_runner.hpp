@@ -20,8 +20,9 @@ struct StagePaths {
 // <experiment>/analysis and <experiment>/report.
 [[nodiscard]] StagePaths stage_paths(const std::filesystem::path& experiment_dir);
 
-// Runs every analysis the pipeline lists. `experiment` may be null (a table alone). Models an
-// analysis builds from a run use `threads` (0: the run's own setting).
+// Runs every analysis the pipeline lists, but those that need a sweep (AnalysisPlugin::needs_sweep)
+// when the experiment is a single run: they are named in one log line. `experiment` may be null (a
+// table alone). Models an analysis builds from a run use `threads` (0: the run's own setting).
 void run_analyses(const Pipeline& pipeline, const Experiment* experiment, const std::filesystem::path& analysis_dir,
                   PluginRegistry& registry, std::int64_t threads = 0);
 

@@ -131,3 +131,48 @@ TEST_CASE("gradient_phase: errors a user can fix") {
   CHECK_THROWS_AS(run_stage(&experiment, root, {{"sweeps", std::vector<std::string>{"../missing"}}}),
                   thermo::UserError);
 }
+
+TEST_CASE("gradient_phase: lr_rank 1 takes each group's second-smallest LR, max_iteration bounds the fit") {
+  const auto root = thermo::testing::scratch_dir("phase-rank");
+  // The planted law holds for 1e4 <= iteration <= 4e5 only (the ResNet-18 bounds); outside, another.
+  const auto bounded = [](double k, double b) {
+    MetricsTable table({"iteration", "full_grad_norm", "stoch_grad_mean_norm"});
+    for (int i = 0; i < 60; ++i) {
+      const double iteration = std::floor(std::pow(10.0, 1.0 + 5.2 * i / 59.0));
+      const double full = std::pow(10.0, -1.0 - 2.0 * i / 59.0);
+      const bool inside = iteration >= 1e4 && iteration <= 4e5;
+      table.add_row(std::vector<double>{iteration, full, inside ? std::exp(b) * std::pow(full, k) : 5.0 * full});
+    }
+    return table;
+  };
+  std::vector<GeneratedRun> runs;
+  runs.push_back({"000-a", run_override(1e-5, 500), "completed", bounded(9.0, 9.0)});
+  runs.push_back({"001-b", run_override(2e-5, 500), "completed", bounded(0.7, 1.5)});
+  runs.push_back({"002-c", run_override(2e-5, 500), "completed", bounded(8.0, 8.0)});  // same LR: the first
+  runs.push_back({"003-d", run_override(5e-5, 500), "completed", bounded(7.0, 7.0)});
+  runs.push_back({"004-e", run_override(1e-5, 1250), "completed", bounded(9.0, 9.0)});
+  runs.push_back({"005-f", run_override(3e-5, 1250), "completed", bounded(0.4, -0.5)});
+  runs.push_back({"006-g", run_override(1e-5, 2500), "completed", bounded(9.0, 9.0)});  // one LR only
+  thermo::analysis_test::write_sweep(root, {{"optimizer", {{"elr", 0.1}}}},
+                                     {"optimizer.elr", "dataset.samples_per_label"}, runs);
+  const auto experiment = thermo::Experiment::open(root);
+  run_stage(
+      &experiment, root,
+      {{"lr_rank", std::int64_t{1}}, {"min_iteration", std::int64_t{10000}}, {"max_iteration", std::int64_t{400000}}});
+  const auto summary = summary_of(root);
+  CHECK(summary["lr_rank"] == 1);
+  CHECK(summary["max_iteration"] == 400000);
+  CHECK(summary["groups"]["500"]["run"] == "001-b");
+  CHECK(summary["groups"]["500"]["k"].get<double>() == doctest::Approx(0.7).epsilon(1e-9));
+  CHECK(summary["groups"]["500"]["b"].get<double>() == doctest::Approx(1.5).epsilon(1e-9));
+  CHECK(summary["groups"]["1250"]["lr"] == 3e-5);
+  CHECK(summary["groups"]["1250"]["k"].get<double>() == doctest::Approx(0.4).epsilon(1e-9));
+  CHECK_FALSE(summary["groups"].contains("2500"));
+  REQUIRE(summary["skipped_groups"].size() == 1);
+  CHECK(summary["skipped_groups"][0]["group"] == "2500");
+  const auto output = MetricsTable::read_csv(root / "gradient_phase.csv");
+  for (const double iteration : output.column("iteration")) {
+    CHECK(iteration >= 1e4);
+    CHECK(iteration <= 4e5);
+  }
+}

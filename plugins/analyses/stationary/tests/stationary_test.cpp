@@ -139,3 +139,24 @@ TEST_CASE("stationary: which columns are summarised") {
   CHECK_FALSE(thermo::stationary::is_summarised_column("eval_seconds"));
   CHECK_FALSE(thermo::stationary::is_summarised_column("lr"));
 }
+
+TEST_CASE("stationary: last_iteration ends the window at the last log point at or before it") {
+  const auto dir = thermo::testing::scratch_dir("stationary-last-iteration");
+  std::vector<std::vector<double>> rows;
+  for (int t = 0; t < 10; ++t) rows.push_back({10.0 * t, 1.0 * t});
+  thermo::analysis_test::write_sweep(
+      dir, kConfig, {"optimizer.elr"},
+      {{"000-elr0.1", {{"optimizer.elr", 0.1}}, "completed", metrics({"iteration", "train_loss"}, rows)}});
+  const auto experiment = thermo::Experiment::open(dir);
+  // Iterations 0..90; up to 55: t = 0..5, the last 3 are t = 3, 4, 5.
+  run_stage(&experiment, dir, {{"window", std::int64_t{3}}, {"last_iteration", std::int64_t{55}}});
+  auto table = MetricsTable::read_csv(dir / "stationary.csv");
+  CHECK(table.column("train_loss")[0] == doctest::Approx(4.0));
+  const auto summary = nlohmann::json::parse(thermo::testing::read_file(dir / "stationary.json"));
+  CHECK(summary["last_iteration"] == 55);
+  CHECK(summary["runs"][0]["first_iteration"] == 30.0);
+  // Exactly on a log point: that point is the last one.
+  run_stage(&experiment, dir, {{"window", std::int64_t{2}}, {"last_iteration", std::int64_t{90}}});
+  table = MetricsTable::read_csv(dir / "stationary.csv");
+  CHECK(table.column("train_loss")[0] == doctest::Approx(8.5));
+}

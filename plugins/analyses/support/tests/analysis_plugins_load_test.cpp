@@ -1,4 +1,4 @@
-// The five analysis plugins of SPEC §7 load through the engine's registry (ABI version and build
+// The five analysis plugins of docs/method.md §7 load through the engine's registry (ABI version and build
 // id checked, every symbol resolved) and describe themselves: an analysis plugin of the library's
 // name whose schema has defaults throughout and creates an Analysis.
 #include "plugins_for_tests.hpp"

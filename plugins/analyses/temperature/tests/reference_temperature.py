@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Independent float64 reference for SPEC §7 steps 2-6, written from the SPEC text with numpy.
+"""Independent float64 reference for the temperature analysis (docs/method.md, "From a sweep of
+learning rates to temperatures"), written from the notebook's procedure with numpy.
 
 Run once with /usr/bin/python3 (numpy installed); it prints the expected values that
 temperature_reference_test.cpp pastes in. The bounds loop uses Python's min/max on numpy float64
 scalars, the semantics thermo documents: a 0/0 = NaN candidate never replaces the running value,
-±inf candidates take part.
+±inf candidates take part. T is the notebook's exp((log T_min + log T_max) / 2): NaN where a bound
+is negative (sqrt(T_min * T_max) would give |T| there).
 """
 import numpy as np
 
@@ -47,7 +49,7 @@ def temperatures(lrs, U, S, eps, width):
             if hi == 2e18:
                 hi = lo
             T_min[i], T_max[i] = lo, hi
-            T[i] = np.sqrt(lo * hi)
+            T[i] = np.exp((np.log(lo) + np.log(hi)) / 2)
     return Us, Ss, T_min, T_max, T
 
 
@@ -86,6 +88,15 @@ TABLES = {
     # 3 rows with S_0 = S_2 and a non-zero numerator: ±inf bounds.
     "infinite": dict(
         lrs=[0.01, 0.02, 0.04], U=[0.2, 0.3, 0.5], S=[1.0, 4.0, 1.0], eps=0.04, width=0.3, range=(0, 3)),
+    # 8 LRs an octave apart (the width 0.3 < ln 2 makes W the identity), S rising with the LR but
+    # for a dip at row 4: the bounds of rows 3 and 4 are negative and T_min of row 4 stays 0, so it
+    # takes the negative T_max. The notebook's formula gives NaN at rows 3 and 4
+    # (sqrt(T_min * T_max) would give |T_max| at row 4), and the power law is fitted on the
+    # interior rows that stay finite.
+    "negative_bounds": dict(
+        lrs=[0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128],
+        U=[0.1, 0.2, 0.35, 0.5, 0.62, 0.9, 1.2, 1.6], S=[1.0, 2.0, 3.0, 4.5, 4.2, 6.0, 7.5, 9.0],
+        eps=0.01, width=0.3, range=(0, 8)),
 }
 
 for name, table in TABLES.items():
@@ -108,4 +119,6 @@ for name, table in TABLES.items():
         F = Us - T[i] * Ss
         argmins.append(int(np.nanargmin(F)) if np.isfinite(F).any() else -1)
     print(f"free-energy argmins of the interior curves: {argmins}")
+    with np.errstate(invalid="ignore"):
+        print(f"sqrt(T_min * T_max) instead: {cpp(np.sqrt(T_min * T_max))}")
     print()

@@ -116,3 +116,24 @@ TEST_CASE("temperature stage: a negative range end keeps the rows before it") {
   CHECK(summary["range"]["begin"] == 1);
   CHECK(summary["range"]["end"] == 3);
 }
+
+TEST_CASE("temperature stage: where a bound is negative T is NaN, temperature.json says which LRs and why") {
+  const auto dir = thermo::testing::scratch_dir("temperature-negative");
+  const auto table = thermo::reference::negative_bounds_table();
+  std::string csv = "lr,train_loss,entropy_k50\n";
+  for (std::size_t i = 0; i < table.rates.size(); ++i) {
+    csv += thermo::format_number(table.rates[i]) + "," + thermo::format_number(table.energy[i]) + "," +
+           thermo::format_number(table.entropy[i]) + "\n";
+  }
+  thermo::testing::write_file(dir / "stationary.csv", csv);
+  run_stage(dir, {});
+  const auto output = MetricsTable::read_csv(dir / "temperature.csv");
+  thermo::reference::check_close(column(output, "T"), table.expected_temperature, "T");
+  const auto summary = read_json(dir / "temperature.json");
+  REQUIRE(summary["undefined"].size() == 1);
+  CHECK(summary["undefined"][0]["lr"] == 0.008);
+  CHECK(summary["undefined"][0]["T"].is_null());
+  CHECK(summary["undefined"][0]["reason"] == "T_max = -0.433333 < 0");
+  CHECK(summary["fit"]["points_used"] == table.expected_points_used);
+  CHECK(summary["fit"]["k"].get<double>() == doctest::Approx(table.expected_k).epsilon(1e-9));
+}

@@ -15,7 +15,7 @@ namespace {
 
 using thermo::TemperatureSettings;
 
-// The paper's LR grid (SPEC §7): 4 + 14 + 4 values over 1e-4..1e-1, rounded to 7 digits.
+// The paper's LR grid (docs/method.md §7): 4 + 14 + 4 values over 1e-4..1e-1, rounded to 7 digits.
 std::vector<double> paper_grid() {
   std::vector<double> rates;
   auto add = [&](double from, double to, int count, bool drop_last) {
@@ -34,7 +34,7 @@ std::vector<double> paper_grid() {
 
 // A system whose state x ∈ R^d has energy |x|²/2: the Gibbs distribution at T is N(0, T·I), with
 // U(T) = d·T/2 and S(T) = (d/2)·ln(2πeT). Among these distributions, the one at T minimises
-// U − T·S, so the bounds of SPEC §7 step 4 bracket the planted T exactly when nothing is smoothed.
+// U − T·S, so the bounds of docs/method.md §7 step 4 bracket the planted T exactly when nothing is smoothed.
 struct HarmonicFamily {
   double dimension = 24408.0;  // the SI dimension of ConvNet(8)
   [[nodiscard]] double energy(double t) const { return dimension * t / 2.0; }
@@ -118,7 +118,7 @@ TEST_CASE("a Gaussian Gibbs family: the bounds bracket the planted T and the pow
   // are bracketed unevenly, still around the planted T.
   (void)check_planted_temperatures(family, paper_grid(), 2e-3, 1.3, 0.0, 0.3);
   // ε > 0 widens the bounds, so the planted T stays inside as long as every U difference exceeds
-  // ε (otherwise a T_min that stays 0 is replaced by T_max, SPEC §7 step 4); here the U
+  // ε (otherwise a T_min that stays 0 is replaced by T_max, docs/method.md §7 step 4); here the U
   // differences of neighbours are >= 7e-4.
   (void)check_planted_temperatures(family, uniform_grid(), 2e-3, 1.3, 1e-4, 0.05);
 }

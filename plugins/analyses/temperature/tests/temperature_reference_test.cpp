@@ -1,6 +1,6 @@
 // The temperature core against an independent float64 reference: reference_temperature.py (in this
-// folder) implements SPEC §7 steps 2–6 literally with numpy; it was run once with /usr/bin/python3
-// and its printed values are pasted below. The inputs here are the same as the script's TABLES.
+// folder) implements the notebook's procedure (docs/method.md) literally with numpy; it was run once with
+// /usr/bin/python3 and its printed values are pasted below. The inputs here are the same as the script's TABLES.
 #include "reference_tables.hpp"
 
 #include <thermo/temperature.hpp>
@@ -57,10 +57,22 @@ TEST_CASE("reference: 11 LRs of the paper grid, non-monotone S, range [1, -1)") 
   check_against_reference(thermo::reference::grid_table());
 }
 
-TEST_CASE("reference: S_0 = S_3 with a zero numerator (0/0 = NaN never becomes a bound)") {
+TEST_CASE("reference: S_0 = S_3 with a zero numerator (0/0 = NaN never becomes a bound; negative T is NaN)") {
   check_against_reference(thermo::reference::zero_over_zero_table());
 }
 
 TEST_CASE("reference: S_0 = S_2 with non-zero numerators (±inf bounds)") {
   check_against_reference(thermo::reference::infinite_table());
+}
+
+TEST_CASE("reference: a negative bound gives T = NaN, and the power law is fitted on the finite rows") {
+  check_against_reference(thermo::reference::negative_bounds_table());
+}
+
+TEST_CASE("temperature_problem names the bound that makes T undefined") {
+  CHECK(thermo::temperature_problem(0.1, 0.2, 0.14).empty());
+  CHECK(thermo::temperature_problem(0.1, -0.4, std::nan("")) == "T_max = -0.4 < 0");
+  CHECK(thermo::temperature_problem(-0.2, -0.2, std::nan("")) == "T_min = -0.2 < 0, T_max = -0.2 < 0");
+  CHECK(thermo::temperature_problem(0.0, 0.0, 0.0) == "T_min = 0, T_max = 0");
+  CHECK(thermo::temperature_problem(std::nan(""), 0.3, std::nan("")) == "T_min is NaN");
 }

@@ -9,6 +9,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 namespace {
 
 using thermo::MetricsTable;
@@ -116,4 +118,74 @@ TEST_CASE("temperature_decay: errors a user can fix") {
   CHECK_THROWS_AS(run_stage(&experiment, dir, {{"lr", 0.0005}}), thermo::UserError);  // diverged
   CHECK_THROWS_AS(run_stage(&experiment, dir, {{"entropy_column", std::string("entropy_k5")}}), thermo::UserError);
   CHECK_THROWS_AS(run_stage(nullptr, dir, {}), thermo::UserError);
+}
+
+TEST_CASE("temperature_decay: last_iteration ends the window at the last log point at or before it") {
+  const auto dir = make_sweep("decay-last-iteration");
+  const auto experiment = thermo::Experiment::open(dir);
+  // Iterations 0, 10, …, 1190; up to 605: t = 0..60, the last 10 points t = 51..60, T at t = 53..58.
+  run_stage(&experiment, dir, {{"lr", 0.004}, {"points", std::int64_t{10}}, {"last_iteration", std::int64_t{605}}});
+  const auto output = MetricsTable::read_csv(dir / "temperature_decay.csv");
+  REQUIRE(output.row_count() == 6);
+  for (std::size_t k = 0; k < 6; ++k) {
+    const double t = 53.0 + static_cast<double>(k);
+    CHECK(output.column("iteration")[k] == 10.0 * t);
+    CHECK(output.column("T")[k] == doctest::Approx(2.0 * t));
+  }
+  const auto summary = nlohmann::json::parse(thermo::testing::read_file(dir / "temperature_decay.json"));
+  CHECK(summary["last_iteration"] == 605);
+  CHECK(summary["runs"][0]["last_iteration"] == 580.0);
+}
+
+TEST_CASE(
+    "temperature_decay: Gaussian smoothing of U and S in ln(iteration) before the differences, as the "
+    "notebook (float64 reference)") {
+  // Log points 10·1.1^t (t = 0..29), U = sin(t/3) + t/10, S = t + cos(t/2); σ = 0.2 over the last 20,
+  // offset 2. Expected values: the notebook's matrix F_ij = exp(−(ln it_i − ln it_j)²/(2σ²)), rows
+  // normalised, U ← F·U, S ← F·S, computed here in float64 independently of smooth_in_log.
+  const auto dir = thermo::testing::scratch_dir("decay-smoothing");
+  MetricsTable table({"iteration", "train_loss", "entropy_k50"});
+  std::vector<double> iterations;
+  std::vector<double> energy;
+  std::vector<double> entropy;
+  for (int t = 0; t < 30; ++t) {
+    iterations.push_back(std::round(10.0 * std::pow(1.1, t)));
+    energy.push_back(std::sin(t / 3.0) + t / 10.0);
+    entropy.push_back(t + std::cos(t / 2.0));
+    table.add_row(std::vector<double>{iterations.back(), energy.back(), entropy.back()});
+  }
+  thermo::analysis_test::write_sweep(dir, {{"optimizer", {{"elr", 0.1}}}}, {"optimizer.elr"},
+                                     {{"000-elr0.01", {{"optimizer.elr", 0.01}}, "completed", table}});
+  const auto experiment = thermo::Experiment::open(dir);
+  run_stage(&experiment, dir, {{"points", std::int64_t{20}}, {"smoothing", 0.2}});
+  const std::size_t first = 10;
+  const std::size_t n = 20;
+  std::vector<double> u(n, 0.0);
+  std::vector<double> s(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    double total = 0.0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double d = std::log(iterations[first + i]) - std::log(iterations[first + j]);
+      const double w = std::exp(-d * d / (2.0 * 0.2 * 0.2));
+      total += w;
+      u[i] += w * energy[first + j];
+      s[i] += w * entropy[first + j];
+    }
+    u[i] /= total;
+    s[i] /= total;
+  }
+  const auto output = MetricsTable::read_csv(dir / "temperature_decay.csv");
+  REQUIRE(output.row_count() == n - 4);
+  for (std::size_t k = 0; k < n - 4; ++k) {
+    CAPTURE(k);
+    CHECK(output.column("iteration")[k] == iterations[first + k + 2]);
+    CHECK(output.column("T")[k] == doctest::Approx((u[k + 4] - u[k]) / (s[k + 4] - s[k])).epsilon(1e-12));
+  }
+  // Unsmoothed, the same points give the raw differences.
+  run_stage(&experiment, dir, {{"points", std::int64_t{20}}});
+  const auto raw = MetricsTable::read_csv(dir / "temperature_decay.csv");
+  CHECK(raw.column("T")[0] ==
+        doctest::Approx((energy[first + 4] - energy[first]) / (entropy[first + 4] - entropy[first])));
+  // The first log point is iteration 10: nothing is at or before 5.
+  CHECK_THROWS_AS(run_stage(&experiment, dir, {{"last_iteration", std::int64_t{5}}}), thermo::UserError);
 }

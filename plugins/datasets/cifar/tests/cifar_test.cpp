@@ -227,7 +227,7 @@ TEST_CASE("CIFAR-100: the fine label, pixels after two label bytes") {
   fs::remove_all(folder);
 }
 
-TEST_CASE("subsets: samples_per_label per class, original order, deterministic per seed") {
+TEST_CASE("subsets: samples_per_label per class, shuffled as the reference does, deterministic per seed") {
   const auto folder = thermo::testing::scratch_dir("cifar10-subset");
   const auto format = small_cifar10(100, 100);
   const LabelOf label_of = [](std::int64_t record) { return static_cast<int>((record * 3) % 10); };
@@ -244,7 +244,6 @@ TEST_CASE("subsets: samples_per_label per class, original order, deterministic p
   std::vector<std::int64_t> ids;
   for (std::int64_t i = 0; i < train.size; ++i) {
     const auto id = record_id(train, i);
-    if (!ids.empty()) CHECK(id > ids.back());  // original order kept
     ids.push_back(id);
     CHECK(train.labels[static_cast<std::size_t>(i)] == label_of(id));
     ++per_class[train.labels[static_cast<std::size_t>(i)]];
@@ -252,6 +251,11 @@ TEST_CASE("subsets: samples_per_label per class, original order, deterministic p
   CHECK(per_class.size() == 10);
   for (const auto& [label, count] : per_class) CHECK(count == 7);
   check_pixels(train, ids);
+  // The selection is shuffled as a whole (the reference's numpy.random.shuffle): neither in file
+  // order nor grouped by class.
+  CHECK_FALSE(std::is_sorted(ids.begin(), ids.end()));
+  CHECK(std::set<std::int64_t>(ids.begin(), ids.end()).size() == 70);
+  CHECK_FALSE(std::is_sorted(train.labels.begin(), train.labels.end()));
 
   const auto again = subset(7, 1);
   CHECK(again->split(Split::train).labels == train.labels);
@@ -264,9 +268,13 @@ TEST_CASE("subsets: samples_per_label per class, original order, deterministic p
   CHECK(other_ids.size() == 70);
   CHECK(other_ids != ids);
 
-  const auto whole = subset(20, 1);  // every sample of every class: the whole set, in order
+  const auto whole = subset(20, 1);  // every sample of every class: the whole set, shuffled
   REQUIRE(whole->split(Split::train).size == 200);
-  for (std::int64_t i = 0; i < 200; ++i) CHECK(record_id(whole->split(Split::train), i) == i);
+  std::set<std::int64_t> every;
+  for (std::int64_t i = 0; i < 200; ++i) every.insert(record_id(whole->split(Split::train), i));
+  CHECK(every.size() == 200);
+  CHECK(*every.begin() == 0);
+  CHECK(*every.rbegin() == 199);
 
   CHECK(load_error(format, folder, {21, 1, false}) ==
         "samples_per_label is 21, but label 0 has only 20 training samples in " + folder.string() +
@@ -274,7 +282,7 @@ TEST_CASE("subsets: samples_per_label per class, original order, deterministic p
   fs::remove_all(folder);
 }
 
-TEST_CASE("select_per_label: without replacement, ascending, the first short class named") {
+TEST_CASE("select_per_label: without replacement, shuffled, the first short class named") {
   // 20, 18, 19 and 15 samples of labels 0..3, interleaved.
   std::vector<int> remaining{20, 18, 19, 15};
   std::vector<std::int32_t> labels;
@@ -288,7 +296,7 @@ TEST_CASE("select_per_label: without replacement, ascending, the first short cla
   REQUIRE(selected.size() == 20);
   std::set<std::int64_t> unique(selected.begin(), selected.end());
   CHECK(unique.size() == 20);
-  CHECK(std::is_sorted(selected.begin(), selected.end()));
+  CHECK_FALSE(std::is_sorted(selected.begin(), selected.end()));
   std::map<int, int> per_class;
   for (auto index : selected) ++per_class[labels[static_cast<std::size_t>(index)]];
   for (int label = 0; label < 4; ++label) CHECK(per_class[label] == 5);
@@ -434,17 +442,18 @@ TEST_CASE("CIFAR-10 plugin: schema, official layout of 5 x 10000 + 10000 records
   CHECK(dataset->split(Split::test).size == 10000);
   CHECK(dataset->split(Split::test).samples_f32.size() == 10000 * 3072);
   CHECK(record_id(dataset->split(Split::test), 9999) == kTestRecordBase + 9999);
-  // The subset spans all five batches, in order, each sample with its record's label and pixels.
+  // The subset spans all five batches (shuffled, each record once), each sample with its record's
+  // label and pixels.
   const auto& train = dataset->split(Split::train);
   std::vector<std::int64_t> ids;
   std::set<std::int64_t> batches;
   for (std::int64_t i = 0; i < train.size; ++i) {
     ids.push_back(record_id(train, i));
-    if (i > 0) CHECK(ids[static_cast<std::size_t>(i)] > ids[static_cast<std::size_t>(i) - 1]);
     CHECK(train.labels[static_cast<std::size_t>(i)] == label_of(ids.back()));
     batches.insert(ids.back() / 10000);
   }
   CHECK(batches == std::set<std::int64_t>{0, 1, 2, 3, 4});
+  CHECK(std::set<std::int64_t>(ids.begin(), ids.end()).size() == ids.size());
   check_pixels(train, ids);
 
   std::string message;

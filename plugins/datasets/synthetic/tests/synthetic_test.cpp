@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 #include <string>
 
 using namespace thermo;
@@ -110,23 +111,26 @@ TEST_CASE("synthetic: samples_per_label, test switches, the size guard") {
   for (const auto& [label, count] : per_class) CHECK(count == 10);
   CHECK(subset->split(Split::test).size == 0);
 
-  // The subset is a selection of the full data, in order.
+  // The subset is a selection of the full data (in the shuffled order of the selection): every
+  // sample is one of the full set's, each at most once.
   const auto full = make({{"train_size", std::int64_t{400}},
                           {"test_size", std::int64_t{0}},
                           {"height", std::int64_t{2}},
                           {"width", std::int64_t{2}}});
   const auto& all = full->split(Split::train);
-  std::size_t next = 0;
+  std::set<std::size_t> used;
   for (std::int64_t i = 0; i < train.size; ++i) {
     const std::vector<float> sample(train.samples_f32.begin() + i * 12, train.samples_f32.begin() + (i + 1) * 12);
-    while (next < 400 &&
-           std::vector<float>(all.samples_f32.begin() + static_cast<std::ptrdiff_t>(next * 12),
-                              all.samples_f32.begin() + static_cast<std::ptrdiff_t>(next * 12 + 12)) != sample) {
-      ++next;
+    std::size_t match = 400;
+    for (std::size_t j = 0; j < 400 && match == 400; ++j) {
+      if (std::vector<float>(all.samples_f32.begin() + static_cast<std::ptrdiff_t>(j * 12),
+                             all.samples_f32.begin() + static_cast<std::ptrdiff_t>(j * 12 + 12)) == sample) {
+        match = j;
+      }
     }
-    REQUIRE(next < 400);
-    CHECK(all.labels[next] == train.labels[static_cast<std::size_t>(i)]);
-    ++next;
+    REQUIRE(match < 400);
+    CHECK(all.labels[match] == train.labels[static_cast<std::size_t>(i)]);
+    CHECK(used.insert(match).second);
   }
 
   const auto no_test = make({{"train_size", std::int64_t{10}}, {"test", false}});

@@ -69,7 +69,7 @@ std::unique_ptr<thermo::DeviceBuffer> full_gradient_buffer(const std::vector<dou
   return buffer;
 }
 
-// Brute-force S_k (SPEC §6) of the points lr·g_i in float64.
+// Brute-force S_k (docs/method.md §6) of the points lr·g_i in float64.
 std::vector<double> brute_entropy(const std::vector<std::vector<double>>& gradients, double lr,
                                   const std::vector<std::int64_t>& ks) {
   const std::size_t n = gradients.size();
@@ -155,7 +155,7 @@ TEST_CASE("gradient_noise, exhaustive on three samples (f64 model): statistics, 
 }
 
 TEST_CASE("gradient_noise, exhaustive on the OP pair: snr = ‖g1 + g2‖ / ‖g1 − g2‖") {
-  // SPEC §8's OP SNR. With the full gradient ḡ = (g1 + g2)/2, g_i − ḡ = ±(g1 − g2)/2, so
+  // docs/method.md §8's OP SNR. With the full gradient ḡ = (g1 + g2)/2, g_i − ḡ = ±(g1 − g2)/2, so
   // stoch_grad_rms = ‖g1 − g2‖/2 and snr = ‖ḡ‖/stoch_grad_rms = ‖g1 + g2‖/‖g1 − g2‖.
   const double half_root3 = std::sqrt(3.0) / 2.0;
   const LeastSquaresProblem problem{{{half_root3, 0.5, 0.0}, {half_root3, -0.5, 0.0}}, {0.1, -0.2}};

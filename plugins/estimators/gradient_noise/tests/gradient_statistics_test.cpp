@@ -35,7 +35,7 @@ TEST_CASE("gradient noise statistics of planted gradients") {
   CHECK(accumulated.stoch_grad_mean_norm == statistics.stoch_grad_mean_norm);
 }
 
-TEST_CASE("two samples with g = their mean: snr = ‖g1 + g2‖ / ‖g1 − g2‖ (the toy's OP SNR, SPEC §8)") {
+TEST_CASE("two samples with g = their mean: snr = ‖g1 + g2‖ / ‖g1 − g2‖ (the toy's OP SNR, docs/method.md §8)") {
   // With ḡ = (g1 + g2)/2, g_i − ḡ = ±(g1 − g2)/2, so stoch_grad_rms = ‖g1 − g2‖/2 and
   // snr = (‖g1 + g2‖/2) / (‖g1 − g2‖/2) = ‖g1 + g2‖ / ‖g1 − g2‖; both deviations have the same norm,
   // so snr_old equals snr as well.

@@ -1,5 +1,5 @@
 // The SDK's kNN entropy (thermo/knn_entropy.hpp) against a brute-force float64 implementation of
-// SPEC §6: full distance matrix from coordinate differences, every row fully sorted.
+// docs/method.md §6: full distance matrix from coordinate differences, every row fully sorted.
 #include <thermo/knn_entropy.hpp>
 #include <thermo/rng.hpp>
 
@@ -38,7 +38,7 @@ std::vector<double> brute_distances(const Points& points) {
   return distances;
 }
 
-// SPEC §6 written out as plainly as possible.
+// docs/method.md §6 written out as plainly as possible.
 std::vector<double> brute_entropy(const Points& points, double d, const std::vector<std::int64_t>& ks) {
   const std::size_t n = points.size();
   const auto distances = brute_distances(points);
@@ -91,7 +91,7 @@ TEST_CASE("kNN entropy matches the brute-force float64 estimator for every k") {
   }
 }
 
-TEST_CASE("kNN entropy: k + 1 > N takes the whole row, and the sums are what SPEC §6 says") {
+TEST_CASE("kNN entropy: k + 1 > N takes the whole row, and the sums are what docs/method.md §6 says") {
   // Three points on a line: 0, 1, 3. Rows sorted: {0,1,3}, {0,1,2}, {0,2,3}.
   const std::vector<double> distances{0, 1, 3, 1, 0, 2, 3, 2, 0};
   const std::vector<std::int64_t> ks{1, 2, 5};

@@ -41,7 +41,7 @@ std::vector<float> iterate(std::int64_t iteration, std::size_t dimension) {
   return narrow;
 }
 
-// SPEC §6 in float64 on the float32 iterates first..last: direct differences, full sorts.
+// docs/method.md §6 in float64 on the float32 iterates first..last: direct differences, full sorts.
 std::vector<double> expected_entropy(std::int64_t first, std::int64_t last, std::size_t dimension) {
   std::vector<std::vector<float>> points;
   for (auto t = first; t <= last; ++t) points.push_back(iterate(t, dimension));

@@ -1,4 +1,4 @@
-// ConvNet(c) on the cpu backend: parameter layout and counts (SPEC §3), initialisation bounds and
+// ConvNet(c) on the cpu backend: parameter layout and counts (docs/method.md §3), initialisation bounds and
 // head norm, determinism per seed, gradient against float64 central differences, scale
 // invariance, 1-channel inputs and inputs that do not fit.
 #include "../convnet.hpp"

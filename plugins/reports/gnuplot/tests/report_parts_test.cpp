@@ -96,27 +96,29 @@ TEST_CASE("smoothing in log iteration") {
   Series series;
   for (int i = 0; i <= 40; ++i) {
     series.x.push_back(std::pow(10.0, i * 0.1));
-    series.y.push_back(3.0 + 2.0 * i * 0.1);  // linear in log10(x)
+    series.y.push_back(3.0 + 2.0 * i * 0.1);  // linear in log10(x), hence in ln(x)
   }
-  const auto smooth = smooth_in_log_x(series, 0.22);
+  const auto smooth = smooth_in_log_x(series, 0.5);
   // A symmetric kernel keeps a straight line in the interior; the ends are pulled inward.
   CHECK(smooth[20] == doctest::Approx(series.y[20]));
   CHECK(smooth[0] > series.y[0]);
   CHECK(smooth[40] < series.y[40]);
   CHECK(smooth_in_log_x(series, 0.0) == series.y);
-  // A spike spreads over its neighbours with Gaussian weights; the sum is kept in the interior.
+  // A spike spreads over the points with Gaussian weights in ln(x) (the width is in ln, as the
+  // reference smooths: the points are 0.1·ln 10 apart), over the whole series.
   Series spike = series;
   std::fill(spike.y.begin(), spike.y.end(), 0.0);
   spike.y[20] = 1.0;
-  const double width = 0.11;  // the points are 0.1 apart: ±4 neighbours lie within four widths
+  const double width = 0.25;
   const auto spread = smooth_in_log_x(spike, width);
-  const auto weight = [&](int offset) { return std::exp(-0.5 * std::pow(offset * 0.1 / width, 2.0)); };
+  const double step = 0.1 * std::log(10.0);
+  const auto weight = [&](int offset) { return std::exp(-0.5 * std::pow(offset * step / width, 2.0)); };
   double normaliser = 0.0;
-  for (int offset = -4; offset <= 4; ++offset) normaliser += weight(offset);
+  for (int offset = -20; offset <= 20; ++offset) normaliser += weight(offset);
   CHECK(spread[20] == doctest::Approx(1.0 / normaliser));
   CHECK(spread[21] == doctest::Approx(weight(1) / normaliser));
   CHECK(spread[24] == doctest::Approx(weight(4) / normaliser));
-  CHECK(spread[25] == 0.0);  // beyond four widths
+  CHECK(spread[25] > 0.0);  // the full kernel, no truncation
   // Alternating noise averages out.
   Series noisy = series;
   for (std::size_t i = 0; i < noisy.y.size(); ++i) noisy.y[i] = 1.0 + (i % 2 == 0 ? 0.5 : -0.5);

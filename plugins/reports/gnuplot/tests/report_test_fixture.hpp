@@ -56,7 +56,7 @@ inline void write_sweep(const std::filesystem::path& dir, const nlohmann::json& 
                                   {"overrides", {{"optimizer.elr", run.learning_rate}}},
                                   {"status", run.status}});
     std::filesystem::create_directories(dir / run_dir);
-    nlohmann::json summary = {{"status", run.status}};
+    nlohmann::json summary = {{"status", run.status}, {"learning_rate", run.learning_rate}};
     if (!run.message.empty()) summary["message"] = run.message;
     write_json_file(dir / run_dir / "summary.json", summary);
     if (!run.metrics.columns().empty()) run.metrics.write_csv(dir / run_dir / "metrics.csv");
