@@ -42,7 +42,8 @@ class BOOST_SYMBOL_VISIBLE StateArchive {
   [[nodiscard]] std::vector<T> get_vector(const std::string& key) const {
     const auto& bytes = get_bytes(key);
     std::vector<T> values(bytes.size() / sizeof(T));
-    std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
+    // An empty entry's data() may be null, and memcpy from null is undefined even for 0 bytes.
+    if (!values.empty()) std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
     return values;
   }
 

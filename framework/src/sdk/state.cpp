@@ -95,6 +95,9 @@ StateArchive StateArchive::load(const std::filesystem::path& file) {
     throw UserError(fmt::format("{}: not a thermo run state", file.string()));
   }
   StateArchive archive;
+  // No entry can be larger than the file: sizes beyond it are refused before anything is allocated.
+  std::error_code size_error;
+  const std::uint64_t file_size = std::filesystem::file_size(file, size_error);
   std::uint64_t count = 0;
   in.read(reinterpret_cast<char*>(&count), sizeof count);
   for (std::uint64_t i = 0; in && i < count; ++i) {
@@ -104,7 +107,7 @@ StateArchive StateArchive::load(const std::filesystem::path& file) {
     std::string key(key_size, '\0');
     in.read(key.data(), static_cast<std::streamsize>(key_size));
     in.read(reinterpret_cast<char*>(&value_size), sizeof value_size);
-    if (!in) break;
+    if (!in || size_error || value_size > file_size) break;
     std::vector<std::byte> bytes(value_size);
     in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(value_size));
     archive.entries_[key] = std::move(bytes);
