@@ -20,6 +20,10 @@ function(thermo_add_plugin)
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY "${THERMO_PLUGIN_OUTPUT_DIR}"
     INSTALL_RPATH "$ORIGIN/../..")
+  # thermo refuses a plugin, or a plugin folder, that its group or other users can write: with a
+  # umask of 002 the linker would leave both group-writable.
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND chmod go-w $<TARGET_FILE:${target}> $<TARGET_FILE_DIR:${target}>)
   if(THERMO_PLUGIN_INSTALL_DIR)
     install(TARGETS ${target} LIBRARY DESTINATION ${THERMO_PLUGIN_INSTALL_DIR})
   endif()
