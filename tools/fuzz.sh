@@ -33,6 +33,10 @@ targets=(
   "state 400000 4096"
 )
 
+# As the tests run (cmake/ThermoSanitizers.cmake says why intercept_tls_get_addr=0).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:intercept_tls_get_addr=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
 fuzz_dir=$build_dir/fuzz
 if [ ! -x "$fuzz_dir/fuzz_npy" ]; then
   echo "fuzz.sh: no fuzz targets in $fuzz_dir; configure with -DTHERMO_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-14 and build" >&2
