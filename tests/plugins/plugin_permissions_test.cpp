@@ -10,7 +10,6 @@
 
 #include <thermo/error.hpp>
 
-#include <dlfcn.h>
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,13 +23,6 @@ using thermo::PluginKind;
 using thermo::engine::PluginRegistry;
 
 constexpr const char* kPluginName = "libthermo-optimizer-fixture_sgd.so";
-
-bool is_loaded(const fs::path& file) {
-  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD);
-  if (handle == nullptr) return false;
-  ::dlclose(handle);  // drops only the reference RTLD_NOLOAD added
-  return true;
-}
 
 // A fresh folder holding a copy of a well-formed plugin, with `folder_mode` and `file_mode`;
 // removed with the object.
@@ -75,7 +67,7 @@ constexpr auto kOwnerOnly = fs::perms::owner_all | fs::perms::group_read | fs::p
 TEST_CASE("a plugin writable only by its owner, in such a folder, loads") {
   const PluginCopy copy("safe", kOwnerOnly, kOwnerOnly);
   CHECK(load_error(copy.folder) == "");
-  CHECK(is_loaded(copy.file));
+  CHECK(thermo::testing::is_library_loaded(copy.file));
 }
 
 TEST_CASE("a group- or world-writable plugin folder is refused before the library is opened, even for root") {
@@ -100,7 +92,7 @@ TEST_CASE("a group- or world-writable plugin folder is refused before the librar
                                  "thermo run their code; fix: `chmod go-w '" +
                                  copy.folder.string() + "'`";
     CHECK(load_error(copy.folder) == expected);
-    CHECK_FALSE(is_loaded(copy.file));
+    CHECK_FALSE(thermo::testing::is_library_loaded(copy.file));
     // The fix the message gives works.
     fs::permissions(copy.folder, fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
     CHECK(load_error(copy.folder) == "");
@@ -114,7 +106,7 @@ TEST_CASE("a group- or world-writable plugin file is refused") {
     const std::string error = load_error(copy.folder);
     CHECK(error.starts_with(copy.file.string() + ": refusing to load plugins from a file that "));
     CHECK(error.ends_with("fix: `chmod go-w '" + copy.file.string() + "'`"));
-    CHECK_FALSE(is_loaded(copy.file));
+    CHECK_FALSE(thermo::testing::is_library_loaded(copy.file));
   }
 }
 
@@ -125,7 +117,7 @@ TEST_CASE("a link to a plugin in a writable folder is refused: the target's fold
   const std::string error = load_error(folder);
   CHECK(error.starts_with(fs::canonical(target.folder).string() +
                           ": refusing to load plugins from a folder that every user can write"));
-  CHECK_FALSE(is_loaded(target.file));
+  CHECK_FALSE(thermo::testing::is_library_loaded(target.file));
   fs::remove_all(folder);
 }
 
@@ -143,13 +135,13 @@ TEST_CASE("a plugin or folder owned by another user (not root) is refused") {
             "folders owned by you (" +
             account_of_this_process() + ") or root are trusted; fix: `chown " + account_of_this_process() + " '" +
             folder_owned.folder.string() + "'`, or run thermo as 54321");
-  CHECK_FALSE(is_loaded(folder_owned.file));
+  CHECK_FALSE(thermo::testing::is_library_loaded(folder_owned.file));
 
   const PluginCopy file_owned("owner-file", kOwnerOnly, kOwnerOnly);
   REQUIRE(::chown(file_owned.file.c_str(), kOtherUser, static_cast<gid_t>(-1)) == 0);
   CHECK(load_error(file_owned.folder)
             .starts_with(file_owned.file.string() + ": refusing to load plugins from a file owned by user 54321"));
-  CHECK_FALSE(is_loaded(file_owned.file));
+  CHECK_FALSE(thermo::testing::is_library_loaded(file_owned.file));
 }
 
 TEST_CASE("`thermo plugins` shows why a plugin in an unsafe folder is refused") {
@@ -185,6 +177,6 @@ TEST_CASE("a pipeline cannot name a plugin by path, nor set the plugin path") {
   CHECK(errors.find("unknown key 'plugins'") != std::string::npos);
   CHECK(errors.find("unknown optimizer plugin '" + outside.file.string() + "'") != std::string::npos);
   CHECK(errors.find("unknown estimator plugin '" + relative + "'") != std::string::npos);
-  CHECK_FALSE(is_loaded(outside.file));
+  CHECK_FALSE(thermo::testing::is_library_loaded(outside.file));
   fs::remove_all(pipeline_folder);
 }
