@@ -38,6 +38,10 @@ function(thermo_add_plugin)
     target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>")
     set_property(TARGET ${target} APPEND PROPERTY INSTALL_RPATH "${CUDAToolkit_LIBRARY_DIR}" "${THERMO_CUDNN_LIBRARY_DIR}")
   endif()
+  # thermo refuses a plugin, or a plugin folder, that its group or other users can write: with a
+  # umask of 002 the linker would leave both group-writable.
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND chmod go-w $<TARGET_FILE:${target}> $<TARGET_FILE_DIR:${target}>)
   if(THERMO_PLUGIN_INSTALL_DIR)
     install(TARGETS ${target} LIBRARY DESTINATION ${THERMO_PLUGIN_INSTALL_DIR})
   endif()

@@ -21,6 +21,15 @@ function(thermo_add_test)
     TIMEOUT ${TEST_TIMEOUT}
     LABELS "${TEST_LABELS}"
     ENVIRONMENT "THERMO_PLUGIN_PATH=${THERMO_PLUGIN_OUTPUT_DIR};THERMO_BINARY=$<TARGET_FILE:thermo>;THERMO_SOURCE_DIR=${CMAKE_SOURCE_DIR};THERMO_BUILD_DIR=${CMAKE_BINARY_DIR};THERMO_TEST_TMP=${CMAKE_BINARY_DIR}/tests/tmp")
+  thermo_sanitizer_environment(${TEST_NAME})
+  if(TEST_NAME IN_LIST THERMO_SANITIZE_SKIP_TESTS)
+    set_property(TEST ${TEST_NAME} APPEND PROPERTY LABELS sanitize_skip)
+    if(THERMO_SANITIZE)
+      # Neither built nor run in a sanitizer build; CTest lists it as disabled.
+      set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL ON)
+      set_tests_properties(${TEST_NAME} PROPERTIES DISABLED ON)
+    endif()
+  endif()
   if(TEST_DEPENDS)
     add_dependencies(${target} ${TEST_DEPENDS})
   endif()

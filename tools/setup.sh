@@ -2,7 +2,8 @@
 # Sets thermo up on a fresh Debian 12 machine: installs every Debian package it needs,
 # configures and builds it (build/), and installs `thermo` with its plugins (default prefix
 # /usr/local, so `thermo` is on PATH). Re-running it is cheap: it skips what is done.
-#   tools/setup.sh [--prefix DIR] [--build-dir DIR] [--no-install] [--no-packages]
+#   tools/setup.sh [--prefix DIR] [--build-dir DIR] [--no-install] [--no-packages] [-- CMAKE_ARGS...]
+# CMAKE_ARGS are added to the configure command (tools/test.sh's sanitizer build uses them).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,13 +11,15 @@ prefix=${THERMO_PREFIX:-/usr/local}
 build_dir=${THERMO_BUILD_DIR:-$here/build}
 install=1
 packages=1
+cmake_arguments=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) prefix=$2; shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --no-install) install=0; shift ;;
     --no-packages) packages=0; shift ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --) shift; cmake_arguments=("$@"); break ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,6 +35,7 @@ debian_packages=(
   gnuplot-nox fonts-dejavu-core
   dataset-fashion-mnist
   python3 python3-numpy python3-torch
+  clang-14 libclang-rt-14-dev libomp-14-dev  # the sanitizer and fuzz build (tools/test.sh)
   chromium
 )
 
@@ -47,7 +51,8 @@ if [ "$packages" -eq 1 ]; then
   fi
 fi
 
-cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix"
+cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+  ${cmake_arguments[@]+"${cmake_arguments[@]}"}
 cmake --build "$build_dir" -j "$(nproc)"
 
 if [ "$install" -eq 1 ]; then

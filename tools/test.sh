@@ -1,13 +1,48 @@
 #!/usr/bin/env bash
-# The whole test suite from a clean clone: set-up without installing, build, then CTest.
-# Prints CTest's summary; exits non-zero when a test fails. CI runs exactly this (.ci/run).
+# The whole test suite from a clean clone. CI runs exactly this (.ci/run). Blocks, in order:
+#   suite     set-up without installing, the Release build, CTest (arguments go to this ctest)
+#   sanitize  a second build (clang, AddressSanitizer + UBSan, the fuzz targets) and CTest on it
+#   fuzz      every fuzz target for a fixed number of executions (tools/fuzz.sh)
+# Each block prints its own summary line; the script ends with all of them and exits non-zero
+# when any block failed. THERMO_TEST_BLOCKS="suite fuzz" runs only the blocks named.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${THERMO_BUILD_DIR:-$here/build}
-"$here/tools/setup.sh" --no-install --build-dir "$build_dir"
+sanitize_build_dir=${THERMO_SANITIZE_BUILD_DIR:-$here/build-sanitize}
+blocks=${THERMO_TEST_BLOCKS:-suite sanitize fuzz}
+ctest_arguments=("$@")
+
+# ---- suite: the Release build and its tests ------------------------------------------------------
+block_suite() {
+  "$here/tools/setup.sh" --no-install --build-dir "$build_dir"
+  ctest --test-dir "$build_dir" --output-on-failure --timeout 1500 -j "$(nproc)" "${ctest_arguments[@]}"
+}
+
+# ---- sanitize: the unit and end-to-end tests under AddressSanitizer and UBSan ---------------------
+# One clang build directory serves this block and the fuzz block. Built: the tests and what they
+# need (no benchmarks; no cuda backend, CI has no GPU). Tests labelled sanitize_skip are neither
+# built nor run there (CTest lists them as disabled; they run in the suite block):
+# cmake/ThermoSanitizers.cmake names them, docs/reliability.md says why.
+sanitize_build() {
+  "$here/tools/setup.sh" --no-install --build-dir "$sanitize_build_dir" -- \
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DTHERMO_FUZZ=ON -DTHERMO_WARNINGS_AS_ERRORS=OFF -DTHERMO_WITH_CUDA=OFF -DTHERMO_BUILD_BENCH=OFF
+}
+block_sanitize() {
+  sanitize_build
+  # The sanitizer options are in each test's environment (cmake/ThermoSanitizers.cmake).
+  ctest --test-dir "$sanitize_build_dir" --output-on-failure --timeout 1500 -j "$(nproc)"
+}
+
+# ---- fuzz: each fuzz target for a fixed number of executions from the committed corpus -----------
+block_fuzz() {
+  [ -x "$sanitize_build_dir/fuzz/fuzz_npy" ] || sanitize_build
+  "$here/tools/fuzz.sh" --build-dir "$sanitize_build_dir"
+}
 
 # A real one-node Slurm for the slurm executor's tests (tools/slurm-local.sh; needs root). Without
-# it those tests say why they skip.
+# it those tests say why they skip. Started
+# once for every block (the sanitizer build runs the slurm tests too).
 if [ "$(id -u)" -eq 0 ]; then
   slurm_dir=$(mktemp -d /tmp/thermo-slurm-XXXXXX)
   if "$here/tools/slurm-local.sh" start --dir "$slurm_dir"; then
@@ -20,5 +55,24 @@ else
   echo "test.sh: not root: no Slurm is started and the slurm tests will skip" >&2
 fi
 
-cd "$build_dir"
-ctest --output-on-failure --timeout 1500 -j "$(nproc)" "$@"
+summaries=()
+failed=0
+for block in $blocks; do
+  if ! declare -F "block_$block" >/dev/null; then
+    echo "test.sh: unknown block '$block' in THERMO_TEST_BLOCKS" >&2
+    exit 2
+  fi
+  echo "==== test.sh: $block ===="
+  start=$SECONDS
+  if ("block_$block"); then
+    summaries+=("test.sh: $block passed in $((SECONDS - start)) s")
+  else
+    summaries+=("test.sh: $block FAILED in $((SECONDS - start)) s")
+    failed=1
+  fi
+  echo "${summaries[-1]}"
+done
+echo "==== test.sh: summary ===="
+printf '%s\n' "${summaries[@]}"
+exit "$failed"
+

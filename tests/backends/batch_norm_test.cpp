@@ -272,7 +272,10 @@ TEST_CASE("batch norm: a fused max pooling equals batch norm, ReLU, then max poo
   };
   const PoolCase cases[] = {{{4, 16, 6, 6}, 2}, {{3, 8, 5, 7}, 2}, {{2, 32, 8, 8}, 4}, {{3, 40, 4, 4}, 2}};
   Random random(35);
-  for (const auto& [shape, window] : cases) {
+  for (const auto& pool_case : cases) {
+    // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
+    const Shape4& shape = pool_case.shape;
+    const std::int64_t window = pool_case.window;
     const PoolSpec pool{PoolKind::max, window, window, 0};
     const Shape4 pooled = pool.output_shape(shape);
     const auto channels = static_cast<std::size_t>(shape.c);

@@ -116,3 +116,32 @@ TEST_CASE("npy: missing, foreign and truncated files raise UserError naming the 
                        doctest::Contains("dir.npy"), thermo::UserError);
   std::filesystem::remove_all(dir);
 }
+
+// Found by the npy fuzzer (tests/fuzz/regressions/npy): an empty float32 array converted through a
+// null data pointer, and a shape whose size overflows was allocated (std::length_error) instead of
+// being refused.
+TEST_CASE("npy: empty arrays convert; a shape larger than the file is refused before anything is allocated") {
+  const auto dir = thermo::testing::scratch_dir("npy-shapes");
+  write_npy(dir / "empty.npy", std::vector<float>{}, std::vector<std::int64_t>{0, 3});
+  const auto empty = read_npy(dir / "empty.npy");
+  CHECK(empty.count() == 0);
+  CHECK(empty.to_f32().empty());
+  CHECK(empty.to_f64().empty());
+
+  write_npy(dir / "ints.npy", std::vector<std::int32_t>{}, std::vector<std::int64_t>{0});
+  CHECK(read_npy(dir / "ints.npy").to_i32().empty());
+
+  const auto header = [](const std::string& shape) {
+    std::string text = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+    text.append(117 - text.size(), ' ');  // 10 + 118 bytes: a 64-byte multiple, as numpy writes
+    text += '\n';
+    return std::string("\x93NUMPY\x01\x00", 8) + std::string("\x76\x00", 2) + text;
+  };
+  thermo::testing::write_file(dir / "huge.npy", header("(8875348047994464939,)") + std::string(16, '\0'));
+  CHECK_THROWS_WITH_AS(read_npy(dir / "huge.npy"), doctest::Contains("more elements than any file can hold"),
+                       thermo::UserError);
+  thermo::testing::write_file(dir / "large.npy", header("(1000000000, 1000)") + std::string(16, '\0'));
+  CHECK_THROWS_WITH_AS(read_npy(dir / "large.npy"),
+                       doctest::Contains("the data are truncated (16 of 4000000000000 bytes)"), thermo::UserError);
+  std::filesystem::remove_all(dir);
+}

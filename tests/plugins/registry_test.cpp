@@ -8,7 +8,6 @@
 #include <thermo/error.hpp>
 #include <thermo/log.hpp>
 
-#include <dlfcn.h>
 #include <doctest/doctest.h>
 #include <spdlog/sinks/ostream_sink.h>
 
@@ -37,13 +36,6 @@ std::string load_error(PluginRegistry& registry, PluginKind kind, const std::str
     return with_placeholders(error.what());
   }
   return "(no error)";
-}
-
-bool is_loaded(const fs::path& file) {
-  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD);
-  if (handle == nullptr) return false;
-  ::dlclose(handle);  // drops only the reference RTLD_NOLOAD added
-  return true;
 }
 
 // Sets an environment variable for one scope.
@@ -147,10 +139,10 @@ TEST_CASE("discovery reads file names only; get() loads just the plugin asked fo
 
   const fs::path sgd = fixture_folder("good") / "libthermo-optimizer-fixture_sgd.so";
   const fs::path adam = fixture_folder("good") / "libthermo-optimizer-fixture_adam.so";
-  CHECK_FALSE(is_loaded(sgd));
+  CHECK_FALSE(thermo::testing::is_library_loaded(sgd));
   const auto& plugin = registry.get_as<thermo::OptimizerPlugin>(PluginKind::optimizer, "fixture_sgd");
-  CHECK(is_loaded(sgd));
-  CHECK_FALSE(is_loaded(adam));
+  CHECK(thermo::testing::is_library_loaded(sgd));
+  CHECK_FALSE(thermo::testing::is_library_loaded(adam));
   CHECK(plugin.name() == "fixture_sgd");
   CHECK(plugin.version() == "2.1.0");
   CHECK(&registry.get(PluginKind::optimizer, "fixture_sgd") == &plugin);
@@ -160,7 +152,7 @@ TEST_CASE("discovery reads file names only; get() loads just the plugin asked fo
   CHECK(schema->names() ==
         std::vector<std::string>{"learning_rate", "momentum", "schedule", "milestones", "decay_steps", "warm_start"});
   CHECK(registry.find_schema(PluginKind::optimizer, "fixture_sgdd") == nullptr);
-  CHECK_FALSE(is_loaded(fixture_folder("abi") / "libthermo-model-fixture_abi.so"));
+  CHECK_FALSE(thermo::testing::is_library_loaded(fixture_folder("abi") / "libthermo-model-fixture_abi.so"));
 }
 
 TEST_CASE("a library that cannot be used is refused with a message naming the file") {

@@ -41,7 +41,8 @@ TEST_CASE("an out-of-tree plugin builds against the installed SDK and loads in t
 
   require_success("configure the example", "'" + cmake + "' -S " +
                                                quoted(thermo::testing::source_dir() / "docs/example-plugin") + " -B " +
-                                               quoted(example_build) + " -DCMAKE_PREFIX_PATH=" + quoted(prefix));
+                                               quoted(example_build) + " -DCMAKE_PREFIX_PATH=" + quoted(prefix) +
+                                               " -DCMAKE_CXX_COMPILER=" + quoted(THERMO_CXX_COMPILER));
   require_success("build the example", "'" + cmake + "' --build " + quoted(example_build));
   const fs::path plugin_folder = example_build / "plugins";
   REQUIRE(fs::exists(plugin_folder / "libthermo-estimator-weight_norm.so"));

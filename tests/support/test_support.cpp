@@ -1,5 +1,6 @@
 #include "test_support.hpp"
 
+#include <dlfcn.h>
 #include <sys/wait.h>
 
 #include <unistd.h>
@@ -81,6 +82,13 @@ std::string thermo_command_in(const std::filesystem::path& dir, const std::strin
 
 CommandResult run_thermo(const std::string& arguments) {
   return run_command(thermo_command(arguments));
+}
+
+bool is_library_loaded(const std::filesystem::path& file) {
+  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  if (handle == nullptr) return false;
+  ::dlclose(handle);  // drops only the reference RTLD_NOLOAD added
+  return true;
 }
 
 }  // namespace thermo::testing

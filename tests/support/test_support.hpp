@@ -31,6 +31,8 @@ std::string thermo_command_in(const std::filesystem::path& dir, const std::strin
 CommandResult run_thermo(const std::string& arguments);
 
 std::string read_file(const std::filesystem::path& file);
+// Whether the shared library `file` is loaded in this process (asked without loading it).
+bool is_library_loaded(const std::filesystem::path& file);
 void write_file(const std::filesystem::path& file, const std::string& text);
 
 }  // namespace thermo::testing

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -95,6 +96,25 @@ DType parse_descr(const std::filesystem::path& file, std::string_view header) {
   malformed(file, fmt::format("dtype '{}' is not supported (float32 <f4, float64 <f8 or int32 <i4 only)", descr));
 }
 
+// The size of an array's data in bytes; nullopt when it does not fit in size_t.
+std::optional<std::size_t> data_bytes(std::span<const std::int64_t> shape, DType dtype) {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
+  std::size_t bytes = dtype_size(dtype);
+  for (const auto extent : shape) {
+    if (__builtin_mul_overflow(bytes, static_cast<std::size_t>(extent), &bytes)) return std::nullopt;
+  }
+  return bytes;
+}
+
+// How many bytes the stream holds after its read position.
+std::size_t bytes_left(std::ifstream& in) {
+  const auto position = in.tellg();
+  in.seekg(0, std::ios::end);
+  const auto end = in.tellg();
+  in.seekg(position);
+  return position < 0 || end < position ? 0 : static_cast<std::size_t>(end - position);
+}
+
 std::vector<std::int64_t> parse_shape(const std::filesystem::path& file, std::string_view header) {
   auto value = value_after(file, header, "shape");
   if (value.empty() || value[0] != '(') malformed(file, "shape is not a tuple");
@@ -137,7 +157,7 @@ std::vector<double> NpyArray::to_f64() const {
     } else if (dtype == DType::f32) {
       float value = 0.0F;
       std::memcpy(&value, item, sizeof value);
-      values[i] = value;
+      values[i] = static_cast<double>(value);
     } else {
       std::int32_t value = 0;
       std::memcpy(&value, item, sizeof value);
@@ -150,7 +170,8 @@ std::vector<double> NpyArray::to_f64() const {
 std::vector<float> NpyArray::to_f32() const {
   if (dtype == DType::f32) {
     std::vector<float> values(count());
-    std::memcpy(values.data(), data.data(), values.size() * sizeof(float));
+    // An empty array's data() may be null, and memcpy from null is undefined even for 0 bytes.
+    if (!values.empty()) std::memcpy(values.data(), data.data(), values.size() * sizeof(float));
     return values;
   }
   const auto wide = to_f64();
@@ -162,7 +183,7 @@ std::vector<float> NpyArray::to_f32() const {
 std::vector<std::int32_t> NpyArray::to_i32() const {
   if (dtype != DType::i32) throw UserError(fmt::format("expected an int32 array, got {}", to_string(dtype)));
   std::vector<std::int32_t> values(count());
-  std::memcpy(values.data(), data.data(), values.size() * sizeof(std::int32_t));
+  if (!values.empty()) std::memcpy(values.data(), data.data(), values.size() * sizeof(std::int32_t));
   return values;
 }
 
@@ -216,7 +237,7 @@ NpyArray read_npy(const std::filesystem::path& file) {
   } else {
     malformed(file, fmt::format("format version {} is not supported", major));
   }
-  if (!in || header_size > (1U << 24U)) malformed(file, "truncated header");
+  if (!in || header_size > (1U << 24U) || header_size > bytes_left(in)) malformed(file, "truncated header");
   std::string header(header_size, '\0');
   in.read(header.data(), static_cast<std::streamsize>(header_size));
   if (!in) malformed(file, "truncated header");
@@ -228,11 +249,15 @@ NpyArray read_npy(const std::filesystem::path& file) {
   if (!order.starts_with("False")) malformed(file, "fortran_order is neither True nor False");
   array.shape = parse_shape(file, header);
 
-  const std::size_t bytes = array.count() * dtype_size(array.dtype);
-  array.data.resize(bytes);
-  in.read(reinterpret_cast<char*>(array.data.data()), static_cast<std::streamsize>(bytes));
-  if (static_cast<std::size_t>(in.gcount()) != bytes) {
-    malformed(file, fmt::format("the data are truncated ({} of {} bytes)", in.gcount(), bytes));
+  // The shape is checked against what the file holds before anything is allocated for it.
+  const auto bytes = data_bytes(array.shape, array.dtype);
+  if (!bytes) malformed(file, "the shape has more elements than any file can hold");
+  const std::size_t available = bytes_left(in);
+  if (available < *bytes) malformed(file, fmt::format("the data are truncated ({} of {} bytes)", available, *bytes));
+  array.data.resize(*bytes);
+  in.read(reinterpret_cast<char*>(array.data.data()), static_cast<std::streamsize>(*bytes));
+  if (static_cast<std::size_t>(in.gcount()) != *bytes) {
+    malformed(file, fmt::format("the data are truncated ({} of {} bytes)", in.gcount(), *bytes));
   }
   return array;
 }

@@ -43,7 +43,8 @@ std::vector<std::uint8_t> read_gzip_file(const std::filesystem::path& file, cons
   const std::unique_ptr<gzFile_s, GzipCloser> handle(gzopen(file.c_str(), "rb"));
   if (!handle) throw data_file_error(file, "cannot open the file for reading (check its permissions)", source);
   std::vector<std::uint8_t> bytes;
-  std::vector<std::uint8_t> chunk(std::size_t{1} << 20U);
+  // 64 KiB pieces: the buffer is zero-filled on every call, and most IDX files are small.
+  std::vector<std::uint8_t> chunk(std::size_t{1} << 16U);
   while (true) {
     const int count = gzread(handle.get(), chunk.data(), static_cast<unsigned>(chunk.size()));
     // zlib reads a file that is not gzip as it is ("transparent" mode): refuse that.

@@ -1,5 +1,7 @@
 #include "registry/plugin_library.hpp"
 
+#include "registry/plugin_permissions.hpp"
+
 #include <thermo/build_id.hpp>
 #include <thermo/error.hpp>
 #include <thermo/version.hpp>
@@ -54,6 +56,10 @@ std::string plugin_failed(const std::filesystem::path& file, const std::string& 
 
 LoadedPlugin load_plugin_library(const PluginFile& file) {
   const std::string path = file.file.string();
+  // Checked immediately before opening: a library's initialisers run as soon as it is opened.
+  if (auto reason = unsafe_plugin_reason(file.file.parent_path(), file.file); !reason.empty()) {
+    throw UserError(reason);
+  }
   const auto& library = open_library(file.file);
   if (!library.has(kPluginEntrySymbol)) {
     throw UserError(fmt::format("{}: not a thermo plugin: no '{}' symbol", path, kPluginEntrySymbol));

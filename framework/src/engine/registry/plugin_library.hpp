@@ -1,7 +1,8 @@
 #pragma once
-// Opens one plugin library and checks it before trusting it: the entry symbol, its ABI version and
-// build id (read as plain data, before any plugin code runs), then describe(), the declared kind
-// and name against the file name, and the schema. Libraries are never unloaded.
+// Opens one plugin library and checks it before trusting it: who can write the file and its
+// folder (plugin_permissions.hpp), the entry symbol, its ABI version and build id (read as plain
+// data, before any plugin code runs), then describe(), the declared kind and name against the
+// file name, and the schema. Libraries are never unloaded.
 
 #include "registry/plugin_registry.hpp"
 

@@ -48,8 +48,11 @@ TEST_CASE("cpu backend: Winograd convolutions match the float64 reference") {
   CpuBackend winograd(2, true);
   CpuBackend direct(2, false);
   CHECK(winograd.description().find("winograd") != std::string::npos);
-  for (const auto& [shape, spec] : {std::pair{Shape4{2, 32, 8, 8}, Conv2dSpec{32, 48, 3, 1, 1}},
-                                    std::pair{Shape4{3, 64, 6, 6}, Conv2dSpec{64, 64, 3, 1, 1}}}) {
+  for (const auto& shape_and_spec : {std::pair{Shape4{2, 32, 8, 8}, Conv2dSpec{32, 48, 3, 1, 1}},
+                                     std::pair{Shape4{3, 64, 6, 6}, Conv2dSpec{64, 64, 3, 1, 1}}}) {
+    // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
+    const Shape4& shape = shape_and_spec.first;
+    const Conv2dSpec& spec = shape_and_spec.second;
     INFO("src " << to_string(shape) << " to " << spec.out_channels << " channels");
     const Shape4 dst_shape = spec.output_shape(shape);
     const auto src = random_values(engine, static_cast<std::size_t>(shape.count()), 1.0);

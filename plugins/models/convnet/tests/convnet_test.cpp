@@ -141,7 +141,10 @@ TEST_CASE("convnet: one seed gives one start; the body and the head have their o
     ConvNet model(options, fixture.context());
     return std::pair{testing::download_floats(*fixture.backend, model.parameters()), model.scale_invariant_count()};
   };
-  const auto [base, si] = parameters(1, 4);
+  // Not a structured binding: clang 14 cannot capture one in a lambda.
+  const auto base_and_count = parameters(1, 4);
+  const auto& base = base_and_count.first;
+  const auto si = base_and_count.second;
   const auto same = parameters(1, 4).first;
   const auto other_body = parameters(2, 4).first;
   const auto other_head = parameters(1, 5).first;
