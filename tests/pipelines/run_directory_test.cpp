@@ -115,6 +115,19 @@ TEST_CASE("--dry-run lists every point with its overrides and runs nothing") {
   CHECK_FALSE(fs::exists(dir / "runs"));
 }
 
+TEST_CASE("--slurm takes one key=value each; the overrides after it stay overrides") {
+  const auto dir = scratch_dir("slurm-dry-run");
+  write_file(dir / "p.yaml", toy_pipeline("dry", "op", "[0.1, 1]", 100));
+  const auto result = run_command(
+      thermo_command_in(dir, "run p.yaml --out out --executor slurm --slurm time=0:30:00 --slurm partition=short "
+                             "'sweep={optimizer.elr: [0.1, 0.2, 0.3]}' --dry-run"));
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("#SBATCH --time=0:30:00") != std::string::npos);
+  CHECK(result.out.find("#SBATCH --partition=short") != std::string::npos);
+  CHECK(result.out.find("#SBATCH --array=0-2") != std::string::npos);
+}
+
 TEST_CASE("a killed sweep leaves no point running") {
   const auto dir = scratch_dir("sweep-killed");
   // One long point in a child process; the sweep's process is killed while it runs.

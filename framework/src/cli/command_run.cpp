@@ -273,7 +273,8 @@ void add_run_command(CLI::App& app, CommonOptions& common, Action& action) {
       ->check(CLI::IsMember({"local", "slurm"}));
   command->add_option("--slurm", arguments->slurm,
                       "A Slurm setting as key=value (repeatable): partition, time, cpus_per_task, gpus, mem, account, "
-                      "qos, concurrent, signal, extra, analysis_time");
+                      "qos, concurrent, signal, extra, analysis_time")
+      ->allow_extra_args(false);  // one key=value per --slurm: the overrides after it stay overrides
   command->add_flag("--resume", arguments->resume,
                     "Continue the run or sweep in --out from its resume states; finished points are kept");
   command->add_flag("--force", arguments->force,
