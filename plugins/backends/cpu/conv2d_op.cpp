@@ -30,7 +30,7 @@ class CpuConv2d final : public Conv2dOp {
     context_->use_threads();
     Plan& plan = plan_for(src.shape());
     last_forward_ = &plan;
-    const auto& src_memory = plan.src_converter.to(storage_of(src).memory(), plan.forward_pd.src_desc(), *context_);
+    const auto& src_memory = plan.src_converter.to(storage_of(src), plan.forward_pd.src_desc(), *context_);
     const auto& weights = plan.weights_converter.to(user_weights(weight), plan.forward_pd.weights_desc(), *context_);
     auto& dst_storage = prepare_dst(dst, plan.dst_shape, plan.forward_pd.dst_desc(), *context_);
     context_->execute(plan.forward,
@@ -81,7 +81,7 @@ class CpuConv2d final : public Conv2dOp {
       plan.backward_weights = dnnl::convolution_backward_weights(plan.backward_weights_pd);
     }
     const auto& pd = plan.backward_weights_pd;
-    const auto& src_memory = plan.weights_src_converter.to(storage_of(src).memory(), pd.src_desc(), *context_);
+    const auto& src_memory = plan.weights_src_converter.to(storage_of(src), pd.src_desc(), *context_);
     const auto& diff_dst_memory =
         plan.weights_diff_dst_converter.to(storage_of(diff_dst).memory(), pd.diff_dst_desc(), *context_);
     require(
