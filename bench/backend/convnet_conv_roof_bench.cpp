@@ -8,6 +8,7 @@
 // --json one JSON line per width (bench/compare_with_reference.py reads it).
 //
 //   backend_convnet_conv_roof_bench [--threads 2] [--channels 8,64] [--repeats 20] [--warmup 3] [--json]
+#include "command_line.hpp"
 #include "cpu_context.hpp"
 
 #include <fmt/format.h>
@@ -20,7 +21,6 @@
 #include <functional>
 #include <iostream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -41,25 +41,19 @@ struct Options {
 
 Options parse(int argc, char** argv) {
   Options options;
-  for (int index = 1; index < argc; ++index) {
-    const std::string flag = argv[index];
-    auto value = [&]() -> std::string {
-      if (index + 1 >= argc) throw std::runtime_error(flag + " needs a value");
-      return argv[++index];
-    };
+  thermo::bench::CommandLine line(argc, argv);
+  while (line.next()) {
+    const auto& flag = line.flag();
     if (flag == "--threads") {
-      options.threads = std::stoi(value());
+      options.threads = std::stoi(line.value());
     } else if (flag == "--repeats") {
-      options.repeats = std::stoi(value());
+      options.repeats = std::stoi(line.value());
     } else if (flag == "--warmup") {
-      options.warmup = std::stoi(value());
+      options.warmup = std::stoi(line.value());
     } else if (flag == "--json") {
       options.json = true;
     } else if (flag == "--channels") {
-      options.channels.clear();
-      std::stringstream list(value());
-      std::string item;
-      while (std::getline(list, item, ',')) options.channels.push_back(std::stoll(item));
+      options.channels = thermo::bench::integer_list(line.value());
     } else {
       throw std::runtime_error("unknown option " + flag);
     }
