@@ -9,6 +9,7 @@
 //                              [--plugin-dir DIR] [--skip-first-data-gradient] [--winograd]
 // --winograd sets the backend parameter `winograd` (cpu: Winograd kernels for wide 3×3 convolutions).
 #include "bench_backend.hpp"
+#include "command_line.hpp"
 
 #include <thermo/plugin.hpp>
 
@@ -22,7 +23,6 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -45,32 +45,25 @@ struct Options {
 
 Options parse(int argc, char** argv) {
   Options options;
-  for (int index = 1; index < argc; ++index) {
-    const std::string flag = argv[index];
-    auto value = [&]() -> std::string {
-      if (index + 1 >= argc) throw std::runtime_error(flag + " needs a value");
-      return argv[++index];
-    };
+  thermo::bench::CommandLine line(argc, argv);
+  while (line.next()) {
+    const auto& flag = line.flag();
     if (flag == "--backend")
-      options.backend = value();
+      options.backend = line.value();
     else if (flag == "--threads")
-      options.threads = std::stoll(value());
+      options.threads = std::stoll(line.value());
     else if (flag == "--repeats")
-      options.repeats = std::stoi(value());
+      options.repeats = std::stoi(line.value());
     else if (flag == "--plugin-dir")
-      options.plugin_dir = value();
+      options.plugin_dir = line.value();
     else if (flag == "--skip-first-data-gradient")
       options.first_data_gradient = false;
     else if (flag == "--winograd")
       options.winograd = true;
-    else if (flag == "--channels") {
-      options.channels.clear();
-      std::stringstream list(value());
-      std::string item;
-      while (std::getline(list, item, ',')) options.channels.push_back(std::stoll(item));
-    } else {
+    else if (flag == "--channels")
+      options.channels = thermo::bench::integer_list(line.value());
+    else
       throw std::runtime_error("unknown option " + flag);
-    }
   }
   return options;
 }

@@ -5,6 +5,7 @@
 //   backend_pairwise_distances_bench [--threads 2] [--count 1000] [--dims 24408,1550016]
 //                                    [--skip-direct-above N] [--check-rows 20]
 // --check-rows R compares the Gram method with a brute-force float64 loop on the first R rows.
+#include "command_line.hpp"
 #include "pairwise_distances.hpp"
 
 #include <fmt/format.h>
@@ -14,7 +15,6 @@
 #include <cmath>
 #include <iostream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -95,12 +95,8 @@ int main(int argc, char** argv) {
       skip_direct_above = std::stoll(value);
     else if (flag == "--check-rows")
       check_rows = std::stoll(value);
-    else if (flag == "--dims") {
-      dims.clear();
-      std::stringstream list(value);
-      std::string item;
-      while (std::getline(list, item, ',')) dims.push_back(std::stoll(item));
-    }
+    else if (flag == "--dims")
+      dims = thermo::bench::integer_list(value);
   }
   const thermo::cpu::CpuContext context(threads);
   for (const auto dim : dims) {

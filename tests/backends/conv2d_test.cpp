@@ -25,6 +25,8 @@ const ConvCase kCases[] = {
     {{2, 16, 9, 9}, {16, 32, 3, 2, 1}},  // stride 2 with padding
     {{4, 24, 6, 6}, {24, 40, 3, 1, 1}},  // a last partial block of 8 / 16 channels
     {{2, 8, 4, 4}, {8, 16, 3, 1, 1}},    // ConvNet(8) widths
+    {{2, 3, 5, 5}, {3, 8, 3, 1, 1}},     // ConvNet(8)'s first layer (cpu: NCHW in, nChw8c out)
+    {{32, 3, 32, 32}, {3, 8, 3, 1, 1}},  // the same at batch 32
     // ResNet-18(4) at batch 32, where oneDNN picks other kernels than at small batches
     {{32, 3, 32, 32}, {3, 4, 3, 1, 1}},
     {{32, 4, 32, 32}, {4, 8, 3, 2, 1}},

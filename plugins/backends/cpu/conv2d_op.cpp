@@ -1,6 +1,6 @@
 // Convolution on oneDNN: src, weights and dst layouts are `any` (the kernel's choice, nChw16c on
-// AVX-512), except for convolutions with few channels, which run channels-last (see
-// activation_tag). The OIHW parameter buffer is reordered to the kernel's weight layout per
+// AVX-512), except for convolutions with few channels, which run channels-last or in 8-channel
+// blocks (see activation_layouts). The OIHW parameter buffer is reordered to the kernel's weight layout per
 // call and weight gradients are reordered back into the OIHW gradient buffer. With the backend's
 // `winograd` setting, 3×3 stride-1 convolutions with many channels use Winograd kernels.
 #include "cpu_memory.hpp"
@@ -19,7 +19,7 @@ class CpuConv2d final : public Conv2dOp {
   CpuConv2d(ContextPtr context, const Conv2dSpec& spec)
       : context_(std::move(context)),
         spec_(spec),
-        activation_tag_(activation_tag(spec)),
+        activation_layouts_(activation_layouts(spec)),
         preferred_algorithm_(context_->winograd() && winograd_fits(spec) ? dnnl::algorithm::convolution_winograd
                                                                          : dnnl::algorithm::convolution_direct) {
     require(spec.in_channels > 0 && spec.out_channels > 0, "conv2d needs positive channel counts");
@@ -30,7 +30,7 @@ class CpuConv2d final : public Conv2dOp {
     context_->use_threads();
     Plan& plan = plan_for(src.shape());
     last_forward_ = &plan;
-    const auto& src_memory = plan.src_converter.to(storage_of(src).memory(), plan.forward_pd.src_desc(), *context_);
+    const auto& src_memory = plan.src_converter.to(storage_of(src), plan.forward_pd.src_desc(), *context_);
     const auto& weights = plan.weights_converter.to(user_weights(weight), plan.forward_pd.weights_desc(), *context_);
     auto& dst_storage = prepare_dst(dst, plan.dst_shape, plan.forward_pd.dst_desc(), *context_);
     context_->execute(plan.forward,
@@ -43,8 +43,8 @@ class CpuConv2d final : public Conv2dOp {
     if (!plan.backward_data) {
       auto make = [&](dnnl::algorithm algorithm, bool allow_empty) {
         const dnnl::convolution_backward_data::desc descriptor(
-            algorithm, any_desc(plan.src_shape, plan.activation_tag), any_weights_desc(),
-            any_desc(plan.dst_shape, plan.activation_tag), strides(), paddings(), paddings());
+            algorithm, any_desc(plan.src_shape, plan.layouts.src), any_weights_desc(),
+            any_desc(plan.dst_shape, plan.layouts.dst), strides(), paddings(), paddings());
         return dnnl::convolution_backward_data::primitive_desc(descriptor, context_->engine(), plan.forward_pd,
                                                                allow_empty);
       };
@@ -68,11 +68,11 @@ class CpuConv2d final : public Conv2dOp {
     require(diff_dst.shape() == plan.dst_shape, "conv2d backward_weights: diff_dst " + to_string(diff_dst.shape()) +
                                                     " does not match the output " + to_string(plan.dst_shape));
     if (!plan.backward_weights) {
-      const auto tag = backward_weights_tag(spec_, plan.activation_tag);
+      const auto layouts = backward_weights_layouts(spec_, plan.layouts);
       auto make = [&](dnnl::algorithm algorithm, bool allow_empty) {
-        const dnnl::convolution_backward_weights::desc descriptor(algorithm, any_desc(plan.src_shape, tag),
-                                                                  any_weights_desc(), any_desc(plan.dst_shape, tag),
-                                                                  strides(), paddings(), paddings());
+        const dnnl::convolution_backward_weights::desc descriptor(
+            algorithm, any_desc(plan.src_shape, layouts.src), any_weights_desc(), any_desc(plan.dst_shape, layouts.dst),
+            strides(), paddings(), paddings());
         return dnnl::convolution_backward_weights::primitive_desc(descriptor, context_->engine(), plan.forward_pd,
                                                                   allow_empty);
       };
@@ -81,7 +81,7 @@ class CpuConv2d final : public Conv2dOp {
       plan.backward_weights = dnnl::convolution_backward_weights(plan.backward_weights_pd);
     }
     const auto& pd = plan.backward_weights_pd;
-    const auto& src_memory = plan.weights_src_converter.to(storage_of(src).memory(), pd.src_desc(), *context_);
+    const auto& src_memory = plan.weights_src_converter.to(storage_of(src), pd.src_desc(), *context_);
     const auto& diff_dst_memory =
         plan.weights_diff_dst_converter.to(storage_of(diff_dst).memory(), pd.diff_dst_desc(), *context_);
     require(
@@ -104,11 +104,17 @@ class CpuConv2d final : public Conv2dOp {
   }
 
  private:
+  struct Layouts {
+    memory::format_tag src = memory::format_tag::any;
+    memory::format_tag dst = memory::format_tag::any;
+    [[nodiscard]] bool any() const { return src == memory::format_tag::any && dst == memory::format_tag::any; }
+  };
+
   struct Plan {
     Shape4 src_shape;
     Shape4 dst_shape;
     dnnl::algorithm algorithm = dnnl::algorithm::convolution_direct;
-    memory::format_tag activation_tag = memory::format_tag::any;
+    Layouts layouts;
     dnnl::convolution_forward::primitive_desc forward_pd;
     dnnl::convolution_forward forward;
     dnnl::convolution_backward_data::primitive_desc backward_data_pd;
@@ -139,20 +145,20 @@ class CpuConv2d final : public Conv2dOp {
     plan->dst_shape = dst_shape;
     auto make = [&](dnnl::algorithm algorithm, bool allow_empty) {
       const dnnl::convolution_forward::desc descriptor(
-          dnnl::prop_kind::forward_training, algorithm, any_desc(src_shape, plan->activation_tag), any_weights_desc(),
-          any_desc(dst_shape, plan->activation_tag), strides(), paddings(), paddings());
+          dnnl::prop_kind::forward_training, algorithm, any_desc(src_shape, plan->layouts.src), any_weights_desc(),
+          any_desc(dst_shape, plan->layouts.dst), strides(), paddings(), paddings());
       return dnnl::convolution_forward::primitive_desc(descriptor, context_->engine(), allow_empty);
     };
     plan->algorithm = preferred_algorithm_;
-    plan->activation_tag = activation_tag_;
+    plan->layouts = activation_layouts_;
     plan->forward_pd = make(plan->algorithm, true);
     if (!plan->forward_pd) {
       plan->algorithm = dnnl::algorithm::convolution_direct;
       plan->forward_pd = make(plan->algorithm, true);
     }
-    if (plan->activation_tag != memory::format_tag::any && (!plan->forward_pd || is_reference(plan->forward_pd))) {
+    if (!plan->layouts.any() && (!plan->forward_pd || is_reference(plan->forward_pd))) {
       // No optimised channels-last kernel for this shape: let oneDNN choose the layouts.
-      plan->activation_tag = memory::format_tag::any;
+      plan->layouts = {};
       plan->forward_pd = make(plan->algorithm, true);
     }
     if (!plan->forward_pd) plan->forward_pd = make(dnnl::algorithm::convolution_direct, false);  // throws why
@@ -201,18 +207,24 @@ class CpuConv2d final : public Conv2dOp {
   // NCHW src (so the 16-channel blocked output of the layer before needs a reorder). With fewer
   // than 16 output channels, or 4-15 input channels, channels-last is faster (measured on
   // ConvNet(8): 3→8 and 8→16 at 32×32, see the report); a 3-channel input to many output
-  // channels (the first layer of wide nets) stays blocked.
-  [[nodiscard]] static memory::format_tag activation_tag(const Conv2dSpec& spec) {
+  // channels (the first layer of wide nets) stays blocked. A 3-channel input to 8 output channels
+  // (ConvNet(8)'s first layer) reads plain NCHW (the gathered batch as it is) and writes nChw8c,
+  // the same bytes as channels-last for 8 channels: oneDNN's 8-channel-block kernels took 0.6 ms
+  // for its weight gradient against 1.1 ms channels-last, and no more for the forward (1 thread,
+  // min of 15, three runs on a shared machine; docs/performance.md).
+  [[nodiscard]] static Layouts activation_layouts(const Conv2dSpec& spec) {
+    using tag = memory::format_tag;
+    if (spec.in_channels < 4 && spec.out_channels == 8) return {tag::any, tag::nChw8c};
     const bool few_channels = spec.out_channels < 16 || (spec.in_channels >= 4 && spec.in_channels < 16);
-    return few_channels ? memory::format_tag::nhwc : memory::format_tag::any;
+    return few_channels ? Layouts{tag::nhwc, tag::nhwc} : Layouts{};
   }
   // oneDNN's 1×1 backward-weights kernels for stride > 1 copy src to unit stride in a workspace
   // that is too small when src is channels-last with fewer channels than their block (16 with
   // AVX-512, 8 with AVX2): they write past it, corrupting the heap and the gradients (oneDNN issue
   // 6035; seen on ResNet-18(4)'s shortcuts). Plain NCHW takes their blocked path, which is right.
-  [[nodiscard]] static memory::format_tag backward_weights_tag(const Conv2dSpec& spec, memory::format_tag tag) {
+  [[nodiscard]] static Layouts backward_weights_layouts(const Conv2dSpec& spec, const Layouts& layouts) {
     const bool strided_pointwise = spec.kernel == 1 && spec.stride > 1 && spec.in_channels < 16;
-    return strided_pointwise ? memory::format_tag::nchw : tag;
+    return strided_pointwise ? Layouts{memory::format_tag::nchw, memory::format_tag::nchw} : layouts;
   }
   // oneDNN's Winograd F(4×4, 3×3) kernels need 3×3, stride 1 and channels in blocks of 16; they
   // are faster than direct convolution from about 32 input channels on (measured: 1.85x at 64 to
@@ -229,7 +241,7 @@ class CpuConv2d final : public Conv2dOp {
 
   ContextPtr context_;
   Conv2dSpec spec_;
-  memory::format_tag activation_tag_;  // the layout of src and dst: nhwc or the kernel's choice
+  Layouts activation_layouts_;  // src's and dst's: nhwc, nChw8c or the kernel's choice (any)
   dnnl::algorithm preferred_algorithm_;
   std::vector<std::unique_ptr<Plan>> plans_;
   Plan* last_forward_ = nullptr;

@@ -113,16 +113,31 @@ void CpuBackend::gather(ConstVectorView samples, std::int64_t sample_count, Cons
   context_->use_threads();
   (void)check_gather(samples, sample_count, labels, indices, dst, dst_labels);
   const Shape4 shape = dst.shape().with_batch(static_cast<std::int64_t>(indices.size()));
-  float* out = prepare_dst(dst, shape, plain_desc(shape), *context_).data();
+  // The samples are NCHW; written channels-last when the op that reads dst wants it so (the
+  // first convolution of a thin net), which then reads them without a reorder.
+  const bool channels_last = storage_of(dst).read_as_channels_last() && shape.c > 1;
+  float* out = prepare_dst(dst, shape, channels_last ? channels_last_desc(shape) : plain_desc(shape), *context_).data();
   const auto* src = static_cast<const float*>(samples.data);
   const auto* src_labels = static_cast<const std::int32_t*>(labels.data);
   auto* out_labels = as<std::int32_t>(dst_labels);
   const auto count = static_cast<std::int64_t>(indices.size());
   const auto bytes = static_cast<std::size_t>(sample_count) * sizeof(float);
+  const std::int64_t channels = shape.c;
+  const std::int64_t pixels = shape.h * shape.w;
 #pragma omp parallel for schedule(static) num_threads(context_->threads()) if (count * sample_count >= (1 << 16))
   for (std::int64_t row = 0; row < count; ++row) {
     const auto index = indices[static_cast<std::size_t>(row)];
-    std::memcpy(out + row * sample_count, src + index * sample_count, bytes);
+    const float* sample = src + index * sample_count;
+    float* written = out + row * sample_count;
+    if (channels_last) {
+      for (std::int64_t pixel = 0; pixel < pixels; ++pixel) {
+        for (std::int64_t channel = 0; channel < channels; ++channel) {
+          written[pixel * channels + channel] = sample[channel * pixels + pixel];
+        }
+      }
+    } else {
+      std::memcpy(written, sample, bytes);
+    }
     out_labels[row] = src_labels[index];
   }
 }

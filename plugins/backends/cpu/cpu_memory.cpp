@@ -29,12 +29,22 @@ void CpuTensorStorage::set_layout(const dnnl::memory::desc& desc, const dnnl::en
   memory_ = dnnl::memory(desc, engine, buffer_.data());
 }
 
+bool CpuTensorStorage::read_as_channels_last() const {
+  const auto dims = read_as_.dims();
+  return dims.size() == 4 &&
+         read_as_ == dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nhwc);
+}
+
 dnnl::memory::dims dims_of(const Shape4& shape) {
   return {shape.n, shape.c, shape.h, shape.w};
 }
 
 dnnl::memory::desc plain_desc(const Shape4& shape) {
   return {dims_of(shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::nchw};
+}
+
+dnnl::memory::desc channels_last_desc(const Shape4& shape) {
+  return {dims_of(shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::nhwc};
 }
 
 bool is_plain(const dnnl::memory::desc& desc, const Shape4& shape) {
@@ -68,6 +78,11 @@ dnnl::memory LayoutConverter::to(const dnnl::memory& src, const dnnl::memory::de
   if (!scratch_ || scratch_.get_desc() != desc) scratch_ = dnnl::memory(desc, context.engine());
   reorder(src, scratch_, context);
   return scratch_;
+}
+
+dnnl::memory LayoutConverter::to(CpuTensorStorage& src, const dnnl::memory::desc& desc, const CpuContext& context) {
+  if (src.desc() != desc && !same_memory_layout(src.desc(), desc)) src.note_read_as(desc);
+  return to(src.memory(), desc, context);
 }
 
 void LayoutConverter::reorder(const dnnl::memory& src, const dnnl::memory& dst, const CpuContext& context) {

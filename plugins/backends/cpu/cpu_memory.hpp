@@ -58,15 +58,24 @@ class CpuTensorStorage final : public TensorStorage {
   // undefined afterwards unless `desc` is the current layout.
   void set_layout(const dnnl::memory::desc& desc, const dnnl::engine& engine);
 
+  // The layout the last op that had to convert this storage to read it converted it to, so that
+  // the op that writes it next can write that layout directly (gather writes channels-last for a
+  // first convolution that reads channels-last, which then converts nothing).
+  void note_read_as(const dnnl::memory::desc& desc) { read_as_ = desc; }
+  [[nodiscard]] bool read_as_channels_last() const;
+
  private:
   AlignedBuffer buffer_;
   dnnl::memory::desc desc_;
   dnnl::memory memory_;
+  dnnl::memory::desc read_as_;  // zero (no layout) until a reader converts
 };
 
 [[nodiscard]] dnnl::memory::dims dims_of(const Shape4& shape);
 // Plain NCHW float32.
 [[nodiscard]] dnnl::memory::desc plain_desc(const Shape4& shape);
+// Channels-last (NHWC) float32.
+[[nodiscard]] dnnl::memory::desc channels_last_desc(const Shape4& shape);
 [[nodiscard]] bool is_plain(const dnnl::memory::desc& desc, const Shape4& shape);
 
 // The cpu storage of a tensor; throws when the tensor is empty or was made by another backend.
@@ -87,6 +96,9 @@ class LayoutConverter {
   // nChw16c of 16 channels: src's buffer seen as `desc`), else a copy in `desc` kept in scratch
   // memory (valid until the next call). A handle, returned by value: `src` may be a temporary.
   dnnl::memory to(const dnnl::memory& src, const dnnl::memory::desc& desc, const CpuContext& context);
+  // The same for a tensor's storage, recording on it the layout it had to be converted to
+  // (CpuTensorStorage::note_read_as).
+  dnnl::memory to(CpuTensorStorage& src, const dnnl::memory::desc& desc, const CpuContext& context);
   // Writes src into dst, converting the layout.
   void reorder(const dnnl::memory& src, const dnnl::memory& dst, const CpuContext& context);
 

@@ -1,0 +1,213 @@
+// The practical roof of a ConvNet(c) training step on the cpu: every convolution of the step
+// (batch 128: 3→c at 32×32, c→2c at 32×32, 2c→4c at 16×16, 4c→8c at 8×8; forward, backward
+// weights, and backward data except the first layer's, which a model does not need) run alone
+// on oneDNN with `any` memory descriptors, every tensor already in the layout oneDNN chose for
+// it: no reorder is timed. Direct convolutions (the cpu backend's default), the same OpenMP
+// thread count as the backend (its CpuContext). Prints the mean and the minimum over repeats of
+// the convolutions' time per step, and per pass the minimum and oneDNN's implementation; with
+// --json one JSON line per width (bench/compare_with_reference.py reads it).
+//
+//   backend_convnet_conv_roof_bench [--threads 2] [--channels 8,64] [--repeats 20] [--warmup 3] [--json]
+#include "command_line.hpp"
+#include "cpu_context.hpp"
+
+#include <fmt/format.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+using dnnl::memory;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int threads = 2;
+  std::vector<std::int64_t> channels{8, 64};
+  int repeats = 20;
+  int warmup = 3;
+  bool json = false;
+};
+
+Options parse(int argc, char** argv) {
+  Options options;
+  thermo::bench::CommandLine line(argc, argv);
+  while (line.next()) {
+    const auto& flag = line.flag();
+    if (flag == "--threads") {
+      options.threads = std::stoi(line.value());
+    } else if (flag == "--repeats") {
+      options.repeats = std::stoi(line.value());
+    } else if (flag == "--warmup") {
+      options.warmup = std::stoi(line.value());
+    } else if (flag == "--json") {
+      options.json = true;
+    } else if (flag == "--channels") {
+      options.channels = thermo::bench::integer_list(line.value());
+    } else {
+      throw std::runtime_error("unknown option " + flag);
+    }
+  }
+  if (options.threads < 1 || options.repeats < 1 || options.warmup < 0 || options.channels.empty()) {
+    throw std::runtime_error("--threads and --repeats must be positive, --warmup not negative, --channels not empty");
+  }
+  return options;
+}
+
+// One primitive with its arguments, each memory in the layout the primitive chose.
+struct Pass {
+  std::string name;  // "layer 1 backward data"
+  std::string implementation;
+  double flops = 0.0;
+  dnnl::primitive primitive;
+  std::unordered_map<int, memory> arguments;
+  double best_ms = 1e300;
+};
+
+class RandomFill {
+ public:
+  memory make(const memory::desc& desc, const dnnl::engine& engine) {
+    memory result(desc, engine);
+    auto* values = static_cast<float*>(result.get_data_handle());
+    const std::size_t count = desc.get_size() / sizeof(float);
+    for (std::size_t index = 0; index < count; ++index) values[index] = uniform_(engine_);
+    return result;
+  }
+
+ private:
+  std::mt19937 engine_{1};
+  std::uniform_real_distribution<float> uniform_{-1.0F, 1.0F};
+};
+
+std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64_t width) {
+  const memory::dim batch = 128;
+  struct Layer {
+    memory::dim in, out, size;
+  };
+  const std::vector<Layer> layers{
+      {3, width, 32}, {width, 2 * width, 32}, {2 * width, 4 * width, 16}, {4 * width, 8 * width, 8}};
+  const auto f32 = memory::data_type::f32;
+  const auto any = memory::format_tag::any;
+  const memory::dims unit{1, 1};
+  const memory::dims padding{1, 1};
+  const auto& engine = context.engine();
+  RandomFill fill;
+  std::vector<Pass> forward;
+  std::vector<Pass> backward;
+  for (std::size_t index = 0; index < layers.size(); ++index) {
+    const auto& layer = layers[index];
+    const memory::desc src({batch, layer.in, layer.size, layer.size}, f32, any);
+    const memory::desc weights({layer.out, layer.in, 3, 3}, f32, any);
+    const memory::desc dst({batch, layer.out, layer.size, layer.size}, f32, any);
+    const double flops = 2.0 * static_cast<double>(batch * layer.out * layer.size * layer.size * layer.in * 9);
+    const auto label = fmt::format("layer {} ({}→{} at {}×{})", index, layer.in, layer.out, layer.size, layer.size);
+
+    const dnnl::convolution_forward::primitive_desc forward_pd(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src,
+                                        weights, dst, unit, padding, padding),
+        engine);
+    forward.push_back({label + " forward",
+                       forward_pd.impl_info_str(),
+                       flops,
+                       dnnl::convolution_forward(forward_pd),
+                       {{DNNL_ARG_SRC, fill.make(forward_pd.src_desc(), engine)},
+                        {DNNL_ARG_WEIGHTS, fill.make(forward_pd.weights_desc(), engine)},
+                        {DNNL_ARG_DST, fill.make(forward_pd.dst_desc(), engine)}}});
+
+    const dnnl::convolution_backward_weights::primitive_desc weights_pd(
+        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src, weights, dst, unit, padding,
+                                                 padding),
+        engine, forward_pd);
+    Pass weights_pass{label + " backward weights",
+                      weights_pd.impl_info_str(),
+                      flops,
+                      dnnl::convolution_backward_weights(weights_pd),
+                      {{DNNL_ARG_SRC, fill.make(weights_pd.src_desc(), engine)},
+                       {DNNL_ARG_DIFF_DST, fill.make(weights_pd.diff_dst_desc(), engine)},
+                       {DNNL_ARG_DIFF_WEIGHTS, fill.make(weights_pd.diff_weights_desc(), engine)}}};
+    if (index == 0) {
+      backward.insert(backward.begin(), std::move(weights_pass));
+      continue;
+    }
+    const dnnl::convolution_backward_data::primitive_desc data_pd(
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src, weights, dst, unit, padding,
+                                              padding),
+        engine, forward_pd);
+    Pass data_pass{label + " backward data",
+                   data_pd.impl_info_str(),
+                   flops,
+                   dnnl::convolution_backward_data(data_pd),
+                   {{DNNL_ARG_DIFF_DST, fill.make(data_pd.diff_dst_desc(), engine)},
+                    {DNNL_ARG_WEIGHTS, fill.make(data_pd.weights_desc(), engine)},
+                    {DNNL_ARG_DIFF_SRC, fill.make(data_pd.diff_src_desc(), engine)}}};
+    // The step's order: the last layer's backward first.
+    backward.insert(backward.begin(), std::move(weights_pass));
+    backward.insert(backward.begin() + 1, std::move(data_pass));
+  }
+  forward.insert(forward.end(), std::make_move_iterator(backward.begin()), std::make_move_iterator(backward.end()));
+  return forward;
+}
+
+void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Options& options) {
+  auto passes = make_passes(context, width);
+  double total_ms = 0.0;
+  double best_step_ms = 1e300;
+  for (int repeat = 0; repeat < options.warmup + options.repeats; ++repeat) {
+    double step_ms = 0.0;
+    for (auto& pass : passes) {
+      context.use_threads();
+      const auto start = Clock::now();
+      context.execute(pass.primitive, pass.arguments);
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      step_ms += ms;
+      if (repeat >= options.warmup) pass.best_ms = std::min(pass.best_ms, ms);
+    }
+    if (repeat >= options.warmup) {
+      total_ms += step_ms;
+      best_step_ms = std::min(best_step_ms, step_ms);
+    }
+  }
+  const double mean_ms = total_ms / options.repeats;
+  double flops = 0.0;
+  for (const auto& pass : passes) flops += pass.flops;
+  if (options.json) {
+    std::cout << fmt::format(
+        R"({{"channels": {}, "threads": {}, "repeats": {}, "conv_ms_mean": {:.6f}, "conv_ms_min": {:.6f}, "gflop": {:.6f}}})"
+        "\n",
+        width, context.threads(), options.repeats, mean_ms, best_step_ms, flops * 1e-9);
+    return;
+  }
+  std::cout << fmt::format(
+      "ConvNet({}) batch 128, convolutions alone at oneDNN's layouts, {} thread{}: {:.2f} ms per step (mean of {}; "
+      "min {:.2f} ms), {:.3f} GFLOP, {:.1f} GFLOP/s at the mean\n",
+      width, context.threads(), context.threads() == 1 ? "" : "s", mean_ms, options.repeats, best_step_ms, flops * 1e-9,
+      flops / mean_ms * 1e-6);
+  for (const auto& pass : passes) {
+    std::cout << fmt::format("  {:<40} {:8.3f} ms min, {:6.1f} GFLOP/s, {}\n", pass.name, pass.best_ms,
+                             pass.flops / pass.best_ms * 1e-6, pass.implementation);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Options options = parse(argc, argv);
+    const thermo::cpu::CpuContext context(options.threads);
+    for (const auto width : options.channels) run(context, width, options);
+    return 0;
+  } catch (const std::exception& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return 2;
+  }
+}
