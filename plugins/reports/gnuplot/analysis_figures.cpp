@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <optional>
 
 namespace thermo::gnuplot_report {
 namespace {
@@ -32,6 +34,19 @@ std::optional<double> json_number(const nlohmann::json& object, const std::strin
   return std::isfinite(value) ? std::optional<double>(value) : std::nullopt;
 }
 
+// The smallest learning rate drawn when a figure starts at position `first` among the table's
+// distinct finite rates (ascending); nullopt when there are not that many rates.
+std::optional<double> first_drawn_rate(const MetricsTable& table, std::int64_t first) {
+  std::vector<double> rates;
+  for (const double rate : table.column("lr")) {
+    if (std::isfinite(rate)) rates.push_back(rate);
+  }
+  std::sort(rates.begin(), rates.end());
+  rates.erase(std::unique(rates.begin(), rates.end(), same_rate), rates.end());
+  if (first < 0 || static_cast<std::size_t>(first) >= rates.size()) return std::nullopt;
+  return rates[static_cast<std::size_t>(first)];
+}
+
 }  // namespace
 
 FigurePlan loss_entropy_vs_lr(const ReportInputs& inputs, const Settings& settings) {
@@ -41,16 +56,27 @@ FigurePlan loss_entropy_vs_lr(const ReportInputs& inputs, const Settings& settin
   if (const auto missing = missing_column(table, {"lr", "train_loss", entropy}); !missing.empty()) {
     return FigurePlan::skip("stationary.csv has no column " + missing);
   }
+  const auto first_rate = first_drawn_rate(table, settings.loss_entropy_first_index);
+  if (!first_rate) {
+    return FigurePlan::skip(fmt::format("loss_entropy_first_index {} is past stationary.csv's learning rates",
+                                        settings.loss_entropy_first_index));
+  }
+  const auto drawn = [&](std::size_t row) {
+    const double rate = at(table, "lr", row);
+    return rate >= *first_rate || same_rate(rate, *first_rate);
+  };
   FigureSpec figure;
   figure.stem = "loss_entropy_vs_lr";
   figure.title = "Stationary loss and entropy";
   figure.caption = fmt::format(
-      "stationary train loss U (left, log axis) and entropy S = {} (right) against the learning rate, ±1 std over the "
-      "averaging window; dashed: uniform on the sphere (uniform.json); stationary.csv",
-      entropy);
+      "stationary train loss U (left, log axis) and entropy S = {} (right) against the learning rate{}, ±1 std over "
+      "the averaging window; dashed: uniform on the sphere (uniform.json); stationary.csv",
+      entropy,
+      settings.loss_entropy_first_index > 0 ? fmt::format(" from η = {} on", rate_label(*first_rate)) : std::string());
   const std::size_t loss_block =
       figure.data.begin_block("stationary loss: lr U U_low U_high", {"lr", "U", "low", "high"});
   for (std::size_t row = 0; row < table.row_count(); ++row) {
+    if (!drawn(row)) continue;
     const double loss = at(table, "train_loss", row);
     const double spread = std::isfinite(at(table, "train_loss_std", row)) ? at(table, "train_loss_std", row) : 0.0;
     // A band reaching 0 cannot be drawn on a log axis: it is cut a decade below U.
@@ -61,6 +87,7 @@ FigurePlan loss_entropy_vs_lr(const ReportInputs& inputs, const Settings& settin
   const std::size_t entropy_block =
       figure.data.begin_block("stationary entropy: lr S S_low S_high", {"lr", "S", "low", "high"});
   for (std::size_t row = 0; row < table.row_count(); ++row) {
+    if (!drawn(row)) continue;
     const double value = at(table, entropy, row);
     const double spread = std::isfinite(at(table, entropy + "_std", row)) ? at(table, entropy + "_std", row) : 0.0;
     figure.data.add_row({at(table, "lr", row), value, value - spread, value + spread}, {true});

@@ -59,6 +59,12 @@ ParamSchema schema() {
       .def(std::int64_t{50})
       .min(1);
   schema
+      .add("loss_entropy_first_index", ParamType::integer,
+           "the stationary U and S against LR are drawn from this position among stationary.csv's distinct LRs "
+           "(ascending) on, as the notebooks' st_l; 0: every LR")
+      .def(std::int64_t{0})
+      .min(0);
+  schema
       .add("smoothing", ParamType::real,
            "width (standard deviation) in ln(iteration) of the Gaussian smoothing of SNR and toy curves, as the "
            "reference smooths them; 0: none")
@@ -97,6 +103,7 @@ Settings settings_from(const Params& params) {
     throw UserError(SourceLocation{}, "report.curve_lrs", "give either curve_indices or curve_lrs, not both");
   }
   settings.entropy_k = params.get_int("entropy_k");
+  settings.loss_entropy_first_index = params.get_int("loss_entropy_first_index");
   settings.smoothing = params.get_real("smoothing");
   settings.title = params.get_string("title");
   settings.gnuplot = params.get_string("gnuplot");

@@ -22,6 +22,9 @@ struct Settings {
   std::optional<std::vector<std::int64_t>> grad_norm_indices;   // gradient norms; null: as SNR
   std::optional<std::vector<std::int64_t>> trajectory_indices;  // toy sphere; null: 4 spread LRs
   std::int64_t entropy_k = 50;                                  // which entropy_k<k> column is drawn
+  // loss_entropy_vs_lr draws stationary.csv from this position among its distinct LRs (ascending)
+  // on, as a notebook drawing U and S from its (st_l + 1)-th LR; 0: every LR.
+  std::int64_t loss_entropy_first_index = 0;
   double smoothing = 0.1;  // Gaussian width in ln(iteration) of SNR and toy curves; 0: no smoothing
   std::string title;       // empty: the experiment's name
   std::string gnuplot = "gnuplot";

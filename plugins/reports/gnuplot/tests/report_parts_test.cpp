@@ -1,6 +1,7 @@
 // The report's building blocks: number and colour formatting for gnuplot, data blocks, the spread
 // of learning rates, the log-iteration smoothing, HTML escaping and the parameters.
 #include "figure.hpp"
+#include "figures.hpp"
 #include "index_page.hpp"
 #include "report_inputs.hpp"
 #include "report_settings.hpp"
@@ -11,6 +12,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 using namespace thermo::gnuplot_report;
 
@@ -149,7 +153,49 @@ TEST_CASE("parameters: defaults, and a format gnuplot cannot write is a user err
   CHECK(settings.entropy_k == 50);
   CHECK(settings.smoothing == 0.1);
   CHECK(settings.gnuplot == "gnuplot");
+  CHECK(settings.loss_entropy_first_index == 0);
+  CHECK(settings_from(thermo::report_test::with_defaults(schema(), {{"loss_entropy_first_index", std::int64_t{3}}}))
+            .loss_entropy_first_index == 3);
   CHECK_THROWS_AS((void)settings_from(thermo::report_test::with_defaults(
                       schema(), {{"formats", std::vector<std::string>{"svg", "pdf"}}})),
                   thermo::UserError);
+}
+
+TEST_CASE("stationary U and S against LR from a chosen LR on, as a notebook's st_l") {
+  // Rows out of order: positions count among the distinct LRs, ascending.
+  thermo::MetricsTable stationary({"lr", "train_loss", "entropy_k50"});
+  for (const double rate : {1e-2, 1e-4, 1e-1, 1e-3, 3e-3}) {
+    const std::vector<double> row = {rate, 1.0 + rate, -100.0 * rate};
+    stationary.add_row(row);
+  }
+  ReportInputs inputs;
+  inputs.stationary = stationary;
+  Settings settings;
+  const auto lines_with = [](const FigurePlan& plan, const std::string& rate) {
+    REQUIRE(plan.figure);
+    const std::string& text = plan.figure->data.text();
+    std::size_t count = 0;
+    for (std::size_t at = text.find("\n" + rate + " "); at != std::string::npos;
+         at = text.find("\n" + rate + " ", at + 1)) {
+      ++count;
+    }
+    return count;  // one line per block (U and S) where the rate is drawn
+  };
+  const auto all = loss_entropy_vs_lr(inputs, settings);
+  CHECK(lines_with(all, number(1e-4)) == 2);
+  CHECK(lines_with(all, number(1e-1)) == 2);
+
+  settings.loss_entropy_first_index = 3;  // the fourth LR, 1e-2, and above
+  const auto from_fourth = loss_entropy_vs_lr(inputs, settings);
+  CHECK(lines_with(from_fourth, number(1e-4)) == 0);
+  CHECK(lines_with(from_fourth, number(1e-3)) == 0);
+  CHECK(lines_with(from_fourth, number(3e-3)) == 0);
+  CHECK(lines_with(from_fourth, number(1e-2)) == 2);
+  CHECK(lines_with(from_fourth, number(1e-1)) == 2);
+  CHECK(from_fourth.figure->caption.find("from η = 1.0e-02 on") != std::string::npos);
+
+  settings.loss_entropy_first_index = 5;  // past the five LRs: skipped, saying why
+  const auto past = loss_entropy_vs_lr(inputs, settings);
+  CHECK_FALSE(past.figure);
+  CHECK(past.reason.find("loss_entropy_first_index 5") != std::string::npos);
 }
