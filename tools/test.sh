@@ -12,10 +12,28 @@ sanitize_build_dir=${THERMO_SANITIZE_BUILD_DIR:-$here/build-sanitize}
 blocks=${THERMO_TEST_BLOCKS:-suite sanitize fuzz}
 ctest_arguments=("$@")
 
+# CTest on a build directory; its summary line ("100% tests passed, 0 tests failed out of N") is
+# kept for the summary at the end.
+ctest_summaries=$(mktemp -d /tmp/thermo-test-summaries-XXXXXX)
+slurm_started=""
+cleanup() {
+  rm -rf "$ctest_summaries"
+  if [ -n "$slurm_started" ]; then "$here/tools/slurm-local.sh" stop --dir "$slurm_started"; fi
+}
+trap cleanup EXIT
+run_ctest() {
+  local name=$1
+  shift
+  local status=0
+  ctest --output-on-failure --timeout 1500 -j "$(nproc)" "$@" 2>&1 | tee "$ctest_summaries/$name.log" || status=$?
+  grep -E "tests passed|No tests were found" "$ctest_summaries/$name.log" | tail -1 > "$ctest_summaries/$name" || true
+  return "$status"
+}
+
 # ---- suite: the Release build and its tests ------------------------------------------------------
 block_suite() {
   "$here/tools/setup.sh" --no-install --build-dir "$build_dir"
-  ctest --test-dir "$build_dir" --output-on-failure --timeout 1500 -j "$(nproc)" "${ctest_arguments[@]}"
+  run_ctest suite --test-dir "$build_dir" "${ctest_arguments[@]}"
 }
 
 # ---- sanitize: the unit and end-to-end tests under AddressSanitizer and UBSan ---------------------
@@ -31,7 +49,7 @@ sanitize_build() {
 block_sanitize() {
   sanitize_build
   # The sanitizer options are in each test's environment (cmake/ThermoSanitizers.cmake).
-  ctest --test-dir "$sanitize_build_dir" --output-on-failure --timeout 1500 -j "$(nproc)"
+  run_ctest sanitize --test-dir "$sanitize_build_dir"
 }
 
 # ---- fuzz: each fuzz target for a fixed number of executions from the committed corpus -----------
@@ -41,13 +59,13 @@ block_fuzz() {
 }
 
 # A real one-node Slurm for the slurm executor's tests (tools/slurm-local.sh; needs root). Without
-# it those tests say why they skip. Started
-# once for every block (the sanitizer build runs the slurm tests too).
+# it those tests say why they skip. Started once for every block (the sanitizer build runs the
+# slurm tests too).
 if [ "$(id -u)" -eq 0 ]; then
   slurm_dir=$(mktemp -d /tmp/thermo-slurm-XXXXXX)
   if "$here/tools/slurm-local.sh" start --dir "$slurm_dir"; then
     export SLURM_CONF=$slurm_dir/slurm.conf
-    trap '"$here/tools/slurm-local.sh" stop --dir "$slurm_dir"' EXIT
+    slurm_started=$slurm_dir
   else
     echo "test.sh: Slurm did not start (see $slurm_dir/*.log); the slurm tests will skip" >&2
   fi
@@ -65,11 +83,13 @@ for block in $blocks; do
   echo "==== test.sh: $block ===="
   start=$SECONDS
   if ("block_$block"); then
-    summaries+=("test.sh: $block passed in $((SECONDS - start)) s")
+    summary="test.sh: $block passed in $((SECONDS - start)) s"
   else
-    summaries+=("test.sh: $block FAILED in $((SECONDS - start)) s")
+    summary="test.sh: $block FAILED in $((SECONDS - start)) s"
     failed=1
   fi
+  if [ -s "$ctest_summaries/$block" ]; then summary+=" (ctest: $(cat "$ctest_summaries/$block"))"; fi
+  summaries+=("$summary")
   echo "${summaries[-1]}"
 done
 echo "==== test.sh: summary ===="
