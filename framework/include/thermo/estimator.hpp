@@ -52,6 +52,16 @@ struct LogContext {
   MeasureProgress progress;  // may be empty
 };
 
+// What an estimator holds at its peak, for the engine's memory projection (docs/performance.md,
+// "Memory"): one with a history holds it from the first observed iterate of a log point's history
+// until it is suspended; one without holds it only during its measure().
+struct EstimatorMemory {
+  std::string what;               // "queue of 1000 iterates", for messages
+  std::size_t backend_bytes = 0;  // in the backend's memory
+  std::size_t host_bytes = 0;     // in host memory (distance matrices)
+  std::int64_t batch = 0;         // the largest batch it evaluates the model at with a gradient (0: none)
+};
+
 class BOOST_SYMBOL_VISIBLE Estimator {
  public:
   virtual ~Estimator() = default;
@@ -70,6 +80,7 @@ class BOOST_SYMBOL_VISIBLE Estimator {
   // memory (into a file in `spill_dir`), else it may drop it. resume() follows at the end of the
   // log step. Neither may change a number. Estimators without a history free their scratch
   // memory at the end of measure().
+  [[nodiscard]] virtual EstimatorMemory memory() const { return {}; }
   virtual void suspend(bool /*keep*/, const std::filesystem::path& /*spill_dir*/, const std::string& /*name*/) {}
   virtual void resume() {}
   virtual void save_state(StateArchive& /*archive*/, const std::string& /*prefix*/) const {}
