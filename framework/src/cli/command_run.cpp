@@ -102,18 +102,34 @@ std::string memory_key(const engine::Pipeline& pipeline) {
   return key.dump();
 }
 
+// The projection of a pipeline, or none when its set-up fails (a missing data set...): the run
+// then fails with that message in its own directory, as it would without the check.
+std::optional<engine::MemoryProjection> projection_if_set_up(const engine::Pipeline& pipeline,
+                                                             engine::PluginRegistry& registry, std::int64_t threads,
+                                                             const std::string& backend) {
+  try {
+    return engine::project_memory(pipeline, registry, threads, backend);
+  } catch (const std::exception& error) {
+    logger().debug("memory: not projected ({})", error.what());
+    return std::nullopt;
+  }
+}
+
 // The largest projection among the sweep's points (one per distinct memory_key).
-engine::MemoryProjection largest_point_projection(const engine::Pipeline& pipeline, const RunArguments& arguments,
-                                                  engine::PluginRegistry& registry) {
+std::optional<engine::MemoryProjection> largest_point_projection(const engine::Pipeline& pipeline,
+                                                                 const RunArguments& arguments,
+                                                                 engine::PluginRegistry& registry) {
   std::vector<std::string> seen;
-  engine::MemoryProjection largest;
+  std::optional<engine::MemoryProjection> largest;
   for (const auto& point : engine::expand_sweep(pipeline)) {
     const auto point_pipeline = engine::load_point_pipeline(arguments.file, all_overrides(arguments), point, registry);
     auto key = memory_key(point_pipeline);
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
     seen.push_back(std::move(key));
-    auto projection = engine::project_memory(point_pipeline, registry, arguments.threads, arguments.backend);
-    if (seen.size() == 1 || projection.machine_total() > largest.machine_total()) largest = std::move(projection);
+    auto projection = projection_if_set_up(point_pipeline, registry, arguments.threads, arguments.backend);
+    if (projection && (!largest || projection->machine_total() > largest->machine_total())) {
+      largest = std::move(projection);
+    }
   }
   return largest;
 }
@@ -131,25 +147,27 @@ void check_memory(const engine::Pipeline& pipeline, const RunArguments& argument
       return;
     }
     const engine::MemoryLimit limit{*bytes, "executor.slurm.mem = " + memory + ", per task"};
-    engine::require_memory_fits(largest_point_projection(pipeline, arguments, registry), 1, limit,
-                                "each point of the sweep");
+    if (const auto projection = largest_point_projection(pipeline, arguments, registry)) {
+      engine::require_memory_fits(*projection, 1, limit, "each point of the sweep");
+    }
     return;
   }
   const auto limit = engine::machine_memory_limit();
+  std::int64_t concurrent = 1;
+  std::optional<engine::MemoryProjection> projection;
   if (pipeline.sweep.empty()) {
-    const auto projection = engine::project_memory(pipeline, registry, arguments.threads, arguments.backend);
-    engine::require_memory_fits(projection, 1, limit, "the run");
-    logger().info("memory: projected peak {} of {} ({})", engine::format_bytes(projection.machine_total()),
-                  engine::format_bytes(limit.bytes), limit.source);
-    return;
+    projection = projection_if_set_up(pipeline, registry, arguments.threads, arguments.backend);
+  } else {
+    const auto points = static_cast<std::int64_t>(engine::expand_sweep(pipeline).size());
+    const std::int64_t jobs = arguments.jobs > 0 ? arguments.jobs : pipeline.executor.jobs;
+    if (!pipeline.executor.in_process) concurrent = std::min(std::max<std::int64_t>(1, jobs), points);
+    projection = largest_point_projection(pipeline, arguments, registry);
   }
-  const auto points = static_cast<std::int64_t>(engine::expand_sweep(pipeline).size());
-  const std::int64_t jobs = arguments.jobs > 0 ? arguments.jobs : pipeline.executor.jobs;
-  const std::int64_t concurrent = pipeline.executor.in_process ? 1 : std::min(std::max<std::int64_t>(1, jobs), points);
-  const auto projection = largest_point_projection(pipeline, arguments, registry);
-  engine::require_memory_fits(projection, concurrent, limit, "the sweep");
-  logger().info("memory: projected peak {} ({} point(s) at a time) of {} ({})",
-                engine::format_bytes(projection.machine_total() * static_cast<std::uint64_t>(concurrent)), concurrent,
+  if (!projection) return;
+  engine::require_memory_fits(*projection, concurrent, limit, pipeline.sweep.empty() ? "the run" : "the sweep");
+  logger().info("memory: projected peak {}{} of {} ({})",
+                engine::format_bytes(projection->machine_total() * static_cast<std::uint64_t>(concurrent)),
+                concurrent > 1 ? fmt::format(" ({} points at a time)", concurrent) : "",
                 engine::format_bytes(limit.bytes), limit.source);
 }
 
@@ -303,9 +321,9 @@ int run_point(const PointArguments& arguments, const CommonOptions& common) {
   const engine::Pipeline pipeline = engine::load_pipeline(run_dir / "config.yaml", {}, registry);
   // A Slurm task checks its job's limit; a local sweep checked its points before starting them.
   if (arguments.index >= 0 && !arguments.ignore_memory_limit) {
-    const auto limit = engine::machine_memory_limit();
-    engine::require_memory_fits(engine::project_memory(pipeline, registry, arguments.threads, arguments.backend), 1,
-                                limit, run_dir.string());
+    if (const auto projection = projection_if_set_up(pipeline, registry, arguments.threads, arguments.backend)) {
+      engine::require_memory_fits(*projection, 1, engine::machine_memory_limit(), run_dir.string());
+    }
   }
   engine::RunOptions options;
   options.threads = arguments.threads;

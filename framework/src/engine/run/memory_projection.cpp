@@ -81,6 +81,7 @@ void add_model_terms(RunResources& resources, const Pipeline& pipeline, MemoryPr
   if (projection.largest_batch > 0) {
     const auto forward = model.tensor_bytes(projection.largest_batch);
     const auto backward = model.tensor_bytes(projection.largest_gradient_batch);
+    if (forward.activations + backward.diffs == 0) return;  // a host-computed model (the toy)
     projection.terms.push_back(
         {"model: activations",
          fmt::format("Σ node outputs × 4 B at batch {} (+ labels × 4 B)", projection.largest_batch), 0,
