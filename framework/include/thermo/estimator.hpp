@@ -69,6 +69,8 @@ class BOOST_SYMBOL_VISIBLE Estimator {
   [[nodiscard]] virtual std::vector<std::string> columns() const = 0;
   // How many iterates before a log point observe() must see (0: none).
   [[nodiscard]] virtual std::int64_t history_length() const { return 0; }
+  // Its memory at its peak (EstimatorMemory above).
+  [[nodiscard]] virtual EstimatorMemory memory() const { return {}; }
   // After the optimizer step that produced `iteration`; si_parameters is the SI part.
   virtual void observe(std::int64_t /*iteration*/, ConstVectorView /*si_parameters*/) {}
   // Fills one value per column (NaN where it cannot say yet).
@@ -80,7 +82,6 @@ class BOOST_SYMBOL_VISIBLE Estimator {
   // memory (into a file in `spill_dir`), else it may drop it. resume() follows at the end of the
   // log step. Neither may change a number. Estimators without a history free their scratch
   // memory at the end of measure().
-  [[nodiscard]] virtual EstimatorMemory memory() const { return {}; }
   virtual void suspend(bool /*keep*/, const std::filesystem::path& /*spill_dir*/, const std::string& /*name*/) {}
   virtual void resume() {}
   virtual void save_state(StateArchive& /*archive*/, const std::string& /*prefix*/) const {}
