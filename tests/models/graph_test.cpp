@@ -193,6 +193,25 @@ TEST_CASE("graph: gradient of a residual DAG matches its float64 reference") {
   }
 }
 
+// What the memory projection counts (docs/performance.md, "Memory"), by hand for the residual
+// toy on cpu (batch norms fused with their ReLUs; 2×8×8 inputs, 4 channels, 5 classes).
+TEST_CASE("graph: tensor_bytes counts the outputs forward writes and the diffs backward writes") {
+  Fixture fixture;
+  if (!fixture.backend) return testing::report_skip(fixture.why_not);
+  const ResidualToy model(fixture.context(), false);
+  const std::size_t batch = 6, map = kChannels * 8 * 8, f = sizeof(float);
+  // input; conv_a, bn_a, conv_b, bn_b, conv_c, add1, conv_d, add2, add3, bn_out; pool; head. The
+  // fused ReLUs write nothing. Then the batch's labels.
+  const std::size_t outputs = 2 * 8 * 8 + 10 * map + kChannels + 5;
+  // head's (the loss writes it), pool's, relu_out's, add3's; add1 and relu_a, which get a second
+  // contribution from a convolution after an Add handed them the first: own and scratch each;
+  // relu_b's, conv_b's, conv_a's. The Adds and the fused ReLUs hand their diffs through.
+  const std::size_t diffs = 5 + kChannels + map + map + 2 * map + 2 * map + map + map + map;
+  const auto bytes = model.tensor_bytes(static_cast<std::int64_t>(batch));
+  CHECK(bytes.activations == batch * outputs * f + batch * sizeof(std::int32_t));
+  CHECK(bytes.diffs == batch * diffs * f);
+}
+
 TEST_CASE("graph: a batch norm is fused with the ReLU that is its only consumer") {
   Fixture fixture;
   if (!fixture.backend) return testing::report_skip(fixture.why_not);

@@ -177,12 +177,14 @@ TEST_CASE("a run killed three times and resumed each time gives byte-identical f
     REQUIRE(reference.wait() == 0);
   }
 
-  // The first attempt starts the run; it is killed at a random moment after it begins training.
+  // The first attempt starts the run; it is killed at a random moment after it has made its
+  // directory (`thermo run` first projects the run's memory, which writes nothing).
   std::random_device device;
   std::mt19937 generator(device());
   const double delay = std::uniform_real_distribution<double>(0.5, 4.0)(generator);
   {
     Thermo first(dir, run_arguments(false));
+    REQUIRE(wait_for(first, 120, [&] { return fs::exists(dir / "out" / "config.yaml"); }));
     std::this_thread::sleep_for(std::chrono::duration<double>(delay));
     first.kill_now();
     INFO("first attempt killed after " << delay << " s");

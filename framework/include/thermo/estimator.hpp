@@ -52,6 +52,16 @@ struct LogContext {
   MeasureProgress progress;  // may be empty
 };
 
+// What an estimator holds at its peak, for the engine's memory projection (docs/performance.md,
+// "Memory"): one with a history holds it from the first observed iterate of a log point's history
+// until it is suspended; one without holds it only during its measure().
+struct EstimatorMemory {
+  std::string what;               // "queue of 1000 iterates", for messages
+  std::size_t backend_bytes = 0;  // in the backend's memory
+  std::size_t host_bytes = 0;     // in host memory (distance matrices)
+  std::int64_t batch = 0;         // the largest batch it evaluates the model at with a gradient (0: none)
+};
+
 class BOOST_SYMBOL_VISIBLE Estimator {
  public:
   virtual ~Estimator() = default;
@@ -59,6 +69,8 @@ class BOOST_SYMBOL_VISIBLE Estimator {
   [[nodiscard]] virtual std::vector<std::string> columns() const = 0;
   // How many iterates before a log point observe() must see (0: none).
   [[nodiscard]] virtual std::int64_t history_length() const { return 0; }
+  // Its memory at its peak (EstimatorMemory above).
+  [[nodiscard]] virtual EstimatorMemory memory() const { return {}; }
   // After the optimizer step that produced `iteration`; si_parameters is the SI part.
   virtual void observe(std::int64_t /*iteration*/, ConstVectorView /*si_parameters*/) {}
   // Fills one value per column (NaN where it cannot say yet).

@@ -31,6 +31,14 @@ struct ParameterBlock {
   bool trainable = false;
 };
 
+// Bytes of the tensors a model holds after evaluating batches of a given size (float32, logical
+// NCHW shapes; a backend's own layouts and working memory come on top), for the engine's memory
+// projection (docs/performance.md, "Memory").
+struct TensorBytes {
+  std::size_t activations = 0;  // every batch: the outputs a forward writes (and the batch's labels)
+  std::size_t diffs = 0;        // batches evaluated with a gradient: the diffs backward writes
+};
+
 struct Batch {
   Split split = Split::train;
   std::span<const std::int32_t> indices;
@@ -58,6 +66,10 @@ class BOOST_SYMBOL_VISIBLE Model {
   // MEAN loss over the batch (frozen entries are 0). Every training-mode forward updates the
   // batch-norm running statistics, as PyTorch does.
   virtual LossValue evaluate_batch(const Batch& batch, Mode mode, bool want_gradient) = 0;
+
+  // The tensors this model holds once it has evaluated a batch of `batch` samples (with a gradient
+  // for `diffs`). Host-computed models hold none.
+  [[nodiscard]] virtual TensorBytes tensor_bytes(std::int64_t /*batch*/) const { return {}; }
 
   // A known global minimum of the training loss (the toy problem), for `train_loss_above_min`.
   [[nodiscard]] virtual std::optional<double> known_minimum_loss() const { return std::nullopt; }

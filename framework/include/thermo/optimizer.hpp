@@ -6,6 +6,7 @@
 
 #include <boost/config.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace thermo {
@@ -19,6 +20,9 @@ class BOOST_SYMBOL_VISIBLE Optimizer {
   virtual void initialize(Backend& backend, VectorView parameters, std::size_t scale_invariant_count) = 0;
   virtual void step(Backend& backend, VectorView parameters, ConstVectorView gradient,
                     std::size_t scale_invariant_count) = 0;
+  // Bytes of backend memory the optimizer keeps between steps (momentum and the like), for the
+  // engine's memory projection.
+  [[nodiscard]] virtual std::size_t state_bytes() const { return 0; }
   virtual void save_state(StateArchive& /*archive*/, const std::string& /*prefix*/) const {}
   virtual void load_state(const StateArchive& /*archive*/, const std::string& /*prefix*/) {}
 };

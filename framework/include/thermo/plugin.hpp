@@ -28,7 +28,9 @@ namespace thermo {
 // records the headers' new digest in framework/abi-digest.txt.
 // 2: Backend::supports (fusion is the backend's choice), no gemm, f64 vectors on the host,
 //    scale_to_norm, BackendPlugin::auto_score and settings without `threads`.
-inline constexpr std::uint32_t kPluginAbiVersion = 2;
+// 3: memory a plugin reports for the engine's projection: Model::tensor_bytes,
+//    Estimator::memory, Optimizer::state_bytes.
+inline constexpr std::uint32_t kPluginAbiVersion = 3;
 
 enum class PluginKind : std::uint32_t { backend, dataset, model, optimizer, estimator, analysis, report };
 [[nodiscard]] const char* to_string(PluginKind kind);

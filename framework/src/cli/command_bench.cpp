@@ -1,9 +1,12 @@
 // `thermo bench PIPELINE [key=value ...] [--iters N]`: times the training loop alone on the
 // pipeline's real set-up (data, model, optimizer, estimators) and one log step, and projects the
-// time of the whole pipeline on this machine.
+// time of the whole pipeline on this machine, and its memory: the projected peak, term by term,
+// against the memory this machine has (what `thermo run` checks).
 #include "cli_support.hpp"
 #include "commands.hpp"
 
+#include "run/memory_limit.hpp"
+#include "run/memory_projection.hpp"
 #include "run/progress.hpp"
 #include "run/run_resources.hpp"
 #include "run/schedule.hpp"
@@ -36,6 +39,23 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+nlohmann::json memory_json(const engine::MemoryProjection& memory, const engine::MemoryLimit& limit) {
+  nlohmann::json terms = nlohmann::json::array();
+  for (const auto& term : memory.terms) {
+    terms.push_back({{"name", term.name},
+                     {"formula", term.formula},
+                     {"host_bytes", term.host_bytes},
+                     {"backend_bytes", term.backend_bytes}});
+  }
+  return {{"terms", terms},
+          {"backend_memory_is_host", memory.backend_memory_is_host},
+          {"largest_batch", memory.largest_batch},
+          {"largest_gradient_batch", memory.largest_gradient_batch},
+          {"projected_peak_bytes", memory.machine_total()},
+          {"limit_bytes", limit.bytes},
+          {"limit_source", limit.source}};
+}
+
 int bench(const BenchArguments& arguments, const CommonOptions& common) {
   auto registry = make_registry(common);
   const auto single = single_run_pipeline(arguments.file, parse_overrides(arguments.overrides), registry, arguments.point);
@@ -49,6 +69,8 @@ int bench(const BenchArguments& arguments, const CommonOptions& common) {
   auto resources = engine::RunResources::build(pipeline, registry, options);
   engine::Trainer trainer(*resources, *pipeline.train, {});
   auto& backend = resources->backend();
+  const engine::MemoryProjection memory = engine::project_memory(*resources, pipeline);
+  const engine::MemoryLimit limit = engine::machine_memory_limit();
 
   for (std::int64_t i = 0; i < arguments.warmup; ++i) trainer.step();
   backend.synchronize();
@@ -82,7 +104,8 @@ int bench(const BenchArguments& arguments, const CommonOptions& common) {
                           {"log_points", log_points},
                           {"projected_run_seconds", run_seconds},
                           {"points", point_count},
-                          {"projected_sweep_seconds", sweep_seconds}};
+                          {"projected_sweep_seconds", sweep_seconds},
+                          {"memory", memory_json(memory, limit)}};
     std::cout << result.dump() << '\n';
     return kExitOk;
   }
@@ -100,6 +123,13 @@ int bench(const BenchArguments& arguments, const CommonOptions& common) {
     std::cout << fmt::format("projected sweep: {} points, {} at a time = {}\n", point_count, jobs,
                              engine::format_duration(sweep_seconds));
   }
+  std::cout << "projected peak memory: " << engine::format_bytes(memory.machine_total());
+  if (limit.bytes > 0) {
+    std::cout << fmt::format(", of {} here ({}){}", engine::format_bytes(limit.bytes), limit.source,
+                             memory.machine_total() > limit.bytes ? ": does not fit, `thermo run` refuses it" : "");
+  }
+  std::cout << '\n';
+  for (const auto& line : engine::describe_projection(memory)) std::cout << line << '\n';
   return kExitOk;
 }
 

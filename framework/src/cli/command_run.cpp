@@ -9,6 +9,8 @@
 #include "config/load_pipeline.hpp"
 #include "registry/plugin_registry.hpp"
 #include "run/json_files.hpp"
+#include "run/memory_limit.hpp"
+#include "run/memory_projection.hpp"
 #include "run/run_directory.hpp"
 #include "run/runner.hpp"
 #include "stages/stage_runner.hpp"
@@ -21,6 +23,9 @@
 #include <thermo/experiment.hpp>
 #include <thermo/log.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <iostream>
 #include <optional>
 
@@ -42,6 +47,7 @@ struct RunArguments {
   bool resume = false;
   bool force = false;
   bool dry_run = false;
+  bool ignore_memory_limit = false;
 };
 
 struct PointArguments {
@@ -53,6 +59,7 @@ struct PointArguments {
   std::int64_t parent = 0;
   bool resume = false;
   bool force = false;
+  bool ignore_memory_limit = false;
   double checkpoint_every = -1.0;
   double progress_every = -1.0;
 };
@@ -83,12 +90,94 @@ int finish_with_stages(const engine::Pipeline& pipeline, const fs::path& dir, en
   return kExitOk;
 }
 
+// What decides a point's memory: its resolved pipeline without names, seeds, learning rates and
+// the stages (sweep points that differ only there share one projection).
+std::string memory_key(const engine::Pipeline& pipeline) {
+  nlohmann::json key = pipeline.resolved;
+  for (const char* field : {"name", "description", "seed", "executor", "analysis", "report", "sweep"}) key.erase(field);
+  if (key.contains("optimizer") && key["optimizer"].is_object()) {
+    key["optimizer"] = nlohmann::json{{"plugin", key["optimizer"].value("plugin", "")}};
+  }
+  if (key.contains("train") && key["train"].is_object()) key["train"].erase("seed");
+  return key.dump();
+}
+
+// The projection of a pipeline, or none when its set-up fails (a missing data set...): the run
+// then fails with that message in its own directory, as it would without the check.
+std::optional<engine::MemoryProjection> projection_if_set_up(const engine::Pipeline& pipeline,
+                                                             engine::PluginRegistry& registry, std::int64_t threads,
+                                                             const std::string& backend) {
+  try {
+    return engine::project_memory(pipeline, registry, threads, backend);
+  } catch (const std::exception& error) {
+    logger().debug("memory: not projected ({})", error.what());
+    return std::nullopt;
+  }
+}
+
+// The largest projection among the sweep's points (one per distinct memory_key).
+std::optional<engine::MemoryProjection> largest_point_projection(const engine::Pipeline& pipeline,
+                                                                 const RunArguments& arguments,
+                                                                 engine::PluginRegistry& registry) {
+  std::vector<std::string> seen;
+  std::optional<engine::MemoryProjection> largest;
+  for (const auto& point : engine::expand_sweep(pipeline)) {
+    const auto point_pipeline = engine::load_point_pipeline(arguments.file, all_overrides(arguments), point, registry);
+    auto key = memory_key(point_pipeline);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+    seen.push_back(std::move(key));
+    auto projection = projection_if_set_up(point_pipeline, registry, arguments.threads, arguments.backend);
+    if (projection && (!largest || projection->machine_total() > largest->machine_total())) {
+      largest = std::move(projection);
+    }
+  }
+  return largest;
+}
+
+// Refuses (exit 2) a run or sweep whose projected peak exceeds the memory it will have: this
+// machine's for local runs (a sweep's points that run at once add up), the tasks' --mem for Slurm
+// (each task checks again against its job's limit when it starts).
+void check_memory(const engine::Pipeline& pipeline, const RunArguments& arguments, engine::PluginRegistry& registry) {
+  if (pipeline.executor.kind == "slurm") {
+    const auto& memory = pipeline.executor.slurm.memory;
+    const auto bytes = engine::slurm_memory_bytes(memory);
+    if (!bytes) {
+      logger().info("memory: not checked before submission (executor.slurm.mem {}); each task checks its job's limit",
+                    memory.empty() ? "is not set" : "= " + memory + " is not a size thermo reads");
+      return;
+    }
+    const engine::MemoryLimit limit{*bytes, "executor.slurm.mem = " + memory + ", per task"};
+    if (const auto projection = largest_point_projection(pipeline, arguments, registry)) {
+      engine::require_memory_fits(*projection, 1, limit, "each point of the sweep");
+    }
+    return;
+  }
+  const auto limit = engine::machine_memory_limit();
+  std::int64_t concurrent = 1;
+  std::optional<engine::MemoryProjection> projection;
+  if (pipeline.sweep.empty()) {
+    projection = projection_if_set_up(pipeline, registry, arguments.threads, arguments.backend);
+  } else {
+    const auto points = static_cast<std::int64_t>(engine::expand_sweep(pipeline).size());
+    const std::int64_t jobs = arguments.jobs > 0 ? arguments.jobs : pipeline.executor.jobs;
+    if (!pipeline.executor.in_process) concurrent = std::min(std::max<std::int64_t>(1, jobs), points);
+    projection = largest_point_projection(pipeline, arguments, registry);
+  }
+  if (!projection) return;
+  engine::require_memory_fits(*projection, concurrent, limit, pipeline.sweep.empty() ? "the run" : "the sweep");
+  logger().info("memory: projected peak {}{} of {} ({})",
+                engine::format_bytes(projection->machine_total() * static_cast<std::uint64_t>(concurrent)),
+                concurrent > 1 ? fmt::format(" ({} points at a time)", concurrent) : "",
+                engine::format_bytes(limit.bytes), limit.source);
+}
+
 engine::SlurmScriptOptions slurm_options(const RunArguments& arguments, const CommonOptions& common) {
   engine::SlurmScriptOptions options;
   options.thermo = fs::read_symlink("/proc/self/exe");
   for (const auto& path : common.plugin_paths) options.plugin_paths.push_back(fs::absolute(path).string());
   options.backend = arguments.backend;
   options.checkpoint_every = arguments.checkpoint_every;
+  options.ignore_memory_limit = arguments.ignore_memory_limit;
   return options;
 }
 
@@ -151,6 +240,8 @@ int run_pipeline(const RunArguments& arguments, const CommonOptions& common) {
     }
     return kExitOk;
   }
+  // Before anything is written: a run that cannot fit is refused.
+  if (!arguments.ignore_memory_limit) check_memory(pipeline, arguments, registry);
   // --force alone starts over; with --resume it accepts resume states of another configuration.
   const auto policy = arguments.resume  ? engine::ExistingOutput::resume
                       : arguments.force ? engine::ExistingOutput::force
@@ -228,6 +319,12 @@ int run_point(const PointArguments& arguments, const CommonOptions& common) {
     }
   }
   const engine::Pipeline pipeline = engine::load_pipeline(run_dir / "config.yaml", {}, registry);
+  // A Slurm task checks its job's limit; a local sweep checked its points before starting them.
+  if (arguments.index >= 0 && !arguments.ignore_memory_limit) {
+    if (const auto projection = projection_if_set_up(pipeline, registry, arguments.threads, arguments.backend)) {
+      engine::require_memory_fits(*projection, 1, engine::machine_memory_limit(), run_dir.string());
+    }
+  }
   engine::RunOptions options;
   options.threads = arguments.threads;
   options.backend = arguments.backend;
@@ -280,6 +377,9 @@ void add_run_command(CLI::App& app, CommonOptions& common, Action& action) {
   command->add_flag("--force", arguments->force,
                     "Delete --out first and start over; with --resume, accept resume states written by another "
                     "configuration, version or backend");
+  command->add_flag("--ignore-memory-limit", arguments->ignore_memory_limit,
+                    "Start even when the projected peak memory exceeds the machine's (or Slurm's --mem); see "
+                    "`thermo bench` and docs/performance.md");
   command->add_flag("--dry-run", arguments->dry_run,
                     "List the sweep's points (or print the Slurm scripts); run and write nothing");
   command->callback(
@@ -296,6 +396,7 @@ void add_run_command(CLI::App& app, CommonOptions& common, Action& action) {
   point_command->add_option("--parent", point->parent, "The sweep's process: the point ends when it does");
   point_command->add_flag("--resume", point->resume);
   point_command->add_flag("--force", point->force);
+  point_command->add_flag("--ignore-memory-limit", point->ignore_memory_limit);
   point_command->add_option("--checkpoint-every", point->checkpoint_every);
   point_command->add_option("--progress-every", point->progress_every);
   point_command->callback([point, &common, &action] {

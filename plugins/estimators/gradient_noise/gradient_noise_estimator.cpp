@@ -62,6 +62,19 @@ std::vector<std::string> GradientNoiseEstimator::columns() const {
   return names;
 }
 
+// The full gradient comes in the parameters' dtype, which is the gradient's: no converted copy.
+EstimatorMemory GradientNoiseEstimator::memory() const {
+  const std::size_t dimension = model_.scale_invariant_count();
+  const auto samples = static_cast<std::size_t>(samples_);
+  EstimatorMemory memory{fmt::format("{} stochastic gradients", samples), 0, 0, batch_size_};
+  memory.backend_bytes = dimension * dtype_size(model_.gradients().dtype);  // g_i − g
+  if (!settings_.ks.empty()) {
+    memory.backend_bytes += samples * dimension * sizeof(float);  // the points η·g_i
+    memory.host_bytes = samples * samples * sizeof(double);
+  }
+  return memory;
+}
+
 void GradientNoiseEstimator::prepare_buffers(const LogContext& context, std::size_t dimension) {
   const DType gradient_dtype = model_.gradients().dtype;
   if (!deviation_ || deviation_->size() != dimension) deviation_ = backend_.allocate(dimension, gradient_dtype);

@@ -39,6 +39,8 @@ class GradientNoiseEstimator final : public Estimator {
 
   [[nodiscard]] std::vector<std::string> columns() const override;
   void measure(const LogContext& context, std::span<double> values) override;
+  // The backend and host memory above, and its batch.
+  [[nodiscard]] EstimatorMemory memory() const override;
   void save_state(StateArchive& archive, const std::string& prefix) const override;
   void load_state(const StateArchive& archive, const std::string& prefix) override;
 

@@ -17,8 +17,8 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
-KnnEntropyEstimator::KnnEntropyEstimator(Backend& backend, Settings settings)
-    : backend_(backend), settings_(std::move(settings)) {
+KnnEntropyEstimator::KnnEntropyEstimator(Backend& backend, Settings settings, std::size_t model_dimension)
+    : backend_(backend), settings_(std::move(settings)), model_dimension_(model_dimension) {
   if (settings_.queue < 2) throw UserError("knn_entropy: `queue` must be >= 2");
   if (settings_.ks.empty()) throw UserError("knn_entropy: `ks` must name at least one k");
 }
@@ -27,6 +27,12 @@ std::vector<std::string> KnnEntropyEstimator::columns() const {
   std::vector<std::string> names;
   for (auto k : settings_.ks) names.push_back(fmt::format("entropy_k{}", k));
   return names;
+}
+
+EstimatorMemory KnnEntropyEstimator::memory() const {
+  const auto n = static_cast<std::size_t>(settings_.queue);
+  const std::size_t dimension = dimension_ > 0 ? dimension_ : model_dimension_;
+  return {fmt::format("queue of {} iterates", n), n * dimension * sizeof(float), n * n * sizeof(double), 0};
 }
 
 void KnnEntropyEstimator::allocate(std::size_t dimension) {

@@ -24,10 +24,14 @@ struct Settings {
 // measure() is NaN until N consecutive iterations ending at the log iteration have been seen.
 class KnnEntropyEstimator final : public Estimator {
  public:
-  KnnEntropyEstimator(Backend& backend, Settings settings);
+  // model_dimension: the SI count of the model whose iterates it will see, for memory() before
+  // the first observe().
+  KnnEntropyEstimator(Backend& backend, Settings settings, std::size_t model_dimension = 0);
 
   [[nodiscard]] std::vector<std::string> columns() const override;
   [[nodiscard]] std::int64_t history_length() const override { return settings_.queue; }
+  // The queue (N·D float32) and the N×N float64 distances on the host.
+  [[nodiscard]] EstimatorMemory memory() const override;
   void observe(std::int64_t iteration, ConstVectorView si_parameters) override;
   void measure(const LogContext& context, std::span<double> values) override;
   void suspend(bool keep, const std::filesystem::path& spill_dir, const std::string& name) override;
@@ -44,6 +48,7 @@ class KnnEntropyEstimator final : public Estimator {
 
   Backend& backend_;
   Settings settings_;
+  std::size_t model_dimension_ = 0;
   std::size_t dimension_ = 0;            // D, known at the first observe()
   std::unique_ptr<DeviceBuffer> queue_;  // N × D float32, row `slot` = one iterate
   std::int64_t filled_ = 0;

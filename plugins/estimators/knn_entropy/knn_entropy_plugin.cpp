@@ -36,7 +36,8 @@ class KnnEntropyPlugin final : public thermo::EstimatorPlugin {
     if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end()) {
       throw thermo::UserError(fmt::format("knn_entropy: `ks` lists k = {} twice; each k is one column", *twice));
     }
-    return std::make_unique<thermo::knn_entropy::KnnEntropyEstimator>(context.backend, std::move(settings));
+    return std::make_unique<thermo::knn_entropy::KnnEntropyEstimator>(context.backend, std::move(settings),
+                                                                      context.model.scale_invariant_count());
   }
 };
 

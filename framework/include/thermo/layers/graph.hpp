@@ -52,6 +52,10 @@ class BOOST_SYMBOL_VISIBLE Graph {
   [[nodiscard]] Layer* layer(NodeId node) const { return nodes_.at(node).layer.get(); }
   [[nodiscard]] Shape4 output_shape(std::int64_t batch) const;
 
+  // Bytes of the tensors forward() and backward() make at `batch` (float32, logical shapes): one
+  // output per node that is not an identity, and the diffs backward allocates (own and scratch).
+  [[nodiscard]] TensorBytes tensor_bytes(std::int64_t batch) const;
+
   // The tensor the batch is gathered into before forward(batch, ...).
   [[nodiscard]] Tensor& input_tensor(std::int64_t batch);
   // Runs every node on input_tensor(batch); returns the output node's activation.

@@ -26,6 +26,8 @@ class BOOST_SYMBOL_VISIBLE GraphModel : public Model {
   [[nodiscard]] VectorView gradients() override { return gradients_->view(); }
 
   LossValue evaluate_batch(const Batch& batch, Mode mode, bool want_gradient) override;
+  // The graph's tensors and the batch's labels (int32).
+  [[nodiscard]] TensorBytes tensor_bytes(std::int64_t batch) const override;
 
   // Keys: "<prefix>.parameters" (the whole buffer) and "<prefix>.<node>.running_mean" / _var.
   void save_state(StateArchive& archive, const std::string& prefix) const override;

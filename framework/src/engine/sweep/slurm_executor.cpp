@@ -117,6 +117,7 @@ SlurmScripts slurm_scripts(const Pipeline& pipeline, const fs::path& sweep_dir, 
       thermo_command(options), shell_quote(sweep_dir.string()));
   if (!options.backend.empty()) point_command += " --backend " + shell_quote(options.backend);
   if (options.checkpoint_every >= 0) point_command += fmt::format(" --checkpoint-every {}", options.checkpoint_every);
+  if (options.ignore_memory_limit) point_command += " --ignore-memory-limit";
   points += point_command + " &\n";
   points +=
       "point=$!\n"

@@ -22,6 +22,7 @@ struct SlurmScriptOptions {
   std::vector<std::string> plugin_paths;  // --plugin-path for the tasks (absolute)
   std::string backend;                    // --backend for the tasks, "" for the pipeline's
   double checkpoint_every = -1.0;         // --checkpoint-every, < 0 for the pipeline's
+  bool ignore_memory_limit = false;       // --ignore-memory-limit: tasks skip their memory check
 };
 
 struct SlurmScripts {

@@ -134,6 +134,51 @@ Shape4 Graph::output_shape(std::int64_t batch) const {
   return nodes_[output_].sample_shape.with_batch(batch);
 }
 
+// Replays backward()'s contributions (see contribute()) to find which nodes get an own diff
+// tensor and which a scratch one; outputs are those slot() makes.
+TensorBytes Graph::tensor_bytes(std::int64_t batch) const {
+  require_built();
+  const auto bytes_of = [&](NodeId id) {
+    return static_cast<std::size_t>(nodes_[id].output_shape.with_batch(batch).count()) * sizeof(float);
+  };
+  TensorBytes bytes;
+  for (NodeId id = 0; id < nodes_.size(); ++id) {
+    if (id == input() || !nodes_[id].layer->is_identity()) bytes.activations += bytes_of(id);
+  }
+  const std::size_t count = nodes_.size();
+  std::vector<bool> has_diff(count, false), diff_is_own(count, false), own_made(count, false),
+      scratch_made(count, false);
+  const auto contribute_in_other = [&](NodeId node) {  // contribute(..., written_in_place = false)
+    if (!has_diff[node]) {
+      has_diff[node] = true;
+    } else if (!diff_is_own[node]) {
+      own_made[node] = true;
+      diff_is_own[node] = true;
+    }
+  };
+  has_diff[output_] = diff_is_own[output_] = own_made[output_] = true;
+  for (NodeId id = count - 1; id >= 1; --id) {
+    const auto& node = nodes_[id];
+    if (!node.needs_diff || !has_diff[id]) continue;
+    for (NodeId input_id : node.inputs) {
+      if (!nodes_[input_id].needs_diff) continue;
+      if (node.layer->is_identity() || node.layer->passes_diff_through()) {
+        contribute_in_other(input_id);
+      } else if (!has_diff[input_id]) {
+        has_diff[input_id] = diff_is_own[input_id] = own_made[input_id] = true;
+      } else {
+        scratch_made[input_id] = true;
+        contribute_in_other(input_id);
+      }
+    }
+  }
+  for (NodeId id = 0; id < count; ++id) {
+    if (own_made[id]) bytes.diffs += bytes_of(id);
+    if (scratch_made[id]) bytes.diffs += bytes_of(id);
+  }
+  return bytes;
+}
+
 Graph::Slot& Graph::slot(std::int64_t batch) {
   require_built();
   if (batch < 1) throw std::invalid_argument("Graph: the batch must hold at least one sample");

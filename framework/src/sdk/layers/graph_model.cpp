@@ -72,6 +72,12 @@ LossValue GraphModel::evaluate_batch(const Batch& batch, Mode mode, bool want_gr
   return value;
 }
 
+TensorBytes GraphModel::tensor_bytes(std::int64_t batch) const {
+  TensorBytes bytes = graph_.tensor_bytes(batch);
+  bytes.activations += static_cast<std::size_t>(batch) * sizeof(std::int32_t);
+  return bytes;
+}
+
 std::vector<float> GraphModel::download_parameters() const {
   std::vector<float> values(parameters_->size());
   backend_.download(parameters_->view(), values.data());
