@@ -53,7 +53,10 @@ function(thermo_fuzz_coverage)
 endfunction()
 
 # The tests a sanitizer build neither builds nor runs (label sanitize_skip; they still run in the
-# Release suite): the slowest exactness cases, so that tools/test.sh stays within CI's budget
-# (docs/reliability.md has the measurements). Both compare the models with PyTorch and spend their
-# time in Python; model_convnet and model_resnet18 run the same model code under the sanitizers.
-set(THERMO_SANITIZE_SKIP_TESTS model_convnet_torch model_resnet18_torch)
+# Release suite), so that tools/test.sh stays within CI's budget (docs/reliability.md has the
+# measurements): the two model comparisons with PyTorch (their time goes into Python;
+# model_convnet and model_resnet18 run the same model code under the sanitizers); resume_exact
+# (about 600 s under the sanitizers: three kills and resumes of a ConvNet run; the state's writing
+# and reading, the signals and resume run under them in state_archive, resume_rules and
+# run_failures); device_check_selftest (a shell script's own checks on two short cpu runs).
+set(THERMO_SANITIZE_SKIP_TESTS model_convnet_torch model_resnet18_torch resume_exact device_check_selftest)

@@ -4,6 +4,20 @@
 add_library(thermo_doctest_main OBJECT ${CMAKE_SOURCE_DIR}/tests/support/doctest_main.cpp)
 target_link_libraries(thermo_doctest_main PUBLIC doctest::doctest)
 
+# thermo_sanitize_skip(<test> [<executable target>]): a test on THERMO_SANITIZE_SKIP_TESTS gets the
+# label sanitize_skip; in a sanitizer build it is neither built nor run (CTest lists it as disabled).
+function(thermo_sanitize_skip test_name)
+  if(test_name IN_LIST THERMO_SANITIZE_SKIP_TESTS)
+    set_property(TEST ${test_name} APPEND PROPERTY LABELS sanitize_skip)
+    if(THERMO_SANITIZE)
+      if(ARGC GREATER 1)
+        set_target_properties(${ARGV1} PROPERTIES EXCLUDE_FROM_ALL ON)
+      endif()
+      set_tests_properties(${test_name} PROPERTIES DISABLED ON)
+    endif()
+  endif()
+endfunction()
+
 function(thermo_add_test)
   cmake_parse_arguments(TEST "" "NAME;TIMEOUT;WORKING_DIRECTORY" "SOURCES;LIBRARIES;LABELS;DEPENDS" ${ARGN})
   set(target test_${TEST_NAME})
@@ -22,14 +36,7 @@ function(thermo_add_test)
     LABELS "${TEST_LABELS}"
     ENVIRONMENT "THERMO_PLUGIN_PATH=${THERMO_PLUGIN_OUTPUT_DIR};THERMO_BINARY=$<TARGET_FILE:thermo>;THERMO_SOURCE_DIR=${CMAKE_SOURCE_DIR};THERMO_BUILD_DIR=${CMAKE_BINARY_DIR};THERMO_TEST_TMP=${CMAKE_BINARY_DIR}/tests/tmp")
   thermo_sanitizer_environment(${TEST_NAME})
-  if(TEST_NAME IN_LIST THERMO_SANITIZE_SKIP_TESTS)
-    set_property(TEST ${TEST_NAME} APPEND PROPERTY LABELS sanitize_skip)
-    if(THERMO_SANITIZE)
-      # Neither built nor run in a sanitizer build; CTest lists it as disabled.
-      set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL ON)
-      set_tests_properties(${TEST_NAME} PROPERTIES DISABLED ON)
-    endif()
-  endif()
+  thermo_sanitize_skip(${TEST_NAME} ${target})
   if(TEST_DEPENDS)
     add_dependencies(${target} ${TEST_DEPENDS})
   endif()

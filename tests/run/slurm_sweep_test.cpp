@@ -142,6 +142,10 @@ TEST_CASE("slurm: a preempted task writes its state, requeues, resumes, and the 
   const auto status = run_command(thermo_command_in(dir, "status cluster"));
   CHECK(status.out.find("interrupted") != std::string::npos);
   CHECK(status.out.find("slurm: PENDING") != std::string::npos);
+  // Not within the second of the requeue: slurmd refuses a launch whose credential is as old, to
+  // the second, as the kill's revocation ("Job N already killed, do not launch batch job"), and the
+  // task would fail at once (seen under the sanitizers, where everything is slower to end).
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   CHECK(run_command("scontrol update JobId=" + task + " StartTime=now").exit_code == 0);
   REQUIRE(wait_until_done({array_job(cluster), stages_job(cluster)}, 900));
 
