@@ -26,7 +26,7 @@ done
 # about five minutes on two cores (docs/reliability.md has the measured rates); the slowest
 # target comes first, so that the others share the second core with it.
 targets=(
-  "pipeline 40000 16384"
+  "pipeline 20000 16384"
   "cifar 150000 32768"
   "idx 250000 16384"
   "npy 400000 4096"
