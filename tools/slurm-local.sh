@@ -53,6 +53,8 @@ write_config() {
   # cgroup v2 has one unified hierarchy at the root; v1 has one folder per controller.
   if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgroup_plugin=cgroup/v2; else cgroup_plugin=cgroup/v1; fi
   mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
+  # munged runs as the munge user: it must reach its folder inside $dir (mktemp -d makes 0700).
+  chmod 755 "$dir"
   cat > "$dir/slurm.conf" <<EOF
 # Written by thermo's tools/slurm-local.sh: a one-node cluster for trying and testing thermo.
 ClusterName=thermo-local
