@@ -298,8 +298,7 @@ TEST_CASE("backend auto picks the available backend of the highest score") {
   CHECK(error_of(cpu_only, "auto") == "backend auto: no backend plugins found in <FIXTURES>/good");
 }
 
-TEST_CASE("backend settings: the section's values, then the run's threads where the section leaves 0") {
-  using thermo::engine::backend_settings_for;
+TEST_CASE("backend settings: the resolved backend's values, then the run's threads where they leave 0") {
   using thermo::engine::create_backend;
   PluginRegistry gpu = registry_of({"backends_gpu"});
   const thermo::Params cpu_settings({{"threads", std::int64_t{2}}, {"deterministic", false}});
@@ -307,17 +306,30 @@ TEST_CASE("backend settings: the section's values, then the run's threads where 
   const thermo::Params cuda_settings({{"deterministic", false}});
   {
     CapturedLog log;
-    CHECK(create_backend(gpu, "cpu", &cpu_settings, 8) == nullptr);
-    CHECK(create_backend(gpu, "cpu", &cpu_defaults, 8) == nullptr);
-    CHECK(create_backend(gpu, "cuda", &cuda_settings, 8) == nullptr);
+    CHECK(create_backend(gpu, "cpu", {{"cpu", cpu_settings}}, 8) == nullptr);
+    CHECK(create_backend(gpu, "cpu", {{"cpu", cpu_defaults}}, 8) == nullptr);
+    CHECK(create_backend(gpu, "cuda", {{"cuda", cuda_settings}}, 8) == nullptr);
     CHECK(log.text().find("[info] fixture backend cpu: threads 2, deterministic false\n") != std::string::npos);
     CHECK(log.text().find("[info] fixture backend cpu: threads 8, deterministic true\n") != std::string::npos);
     CHECK(log.text().find("[info] fixture backend cuda: deterministic false\n") != std::string::npos);
   }
-  // --backend naming another plugin drops the section's settings; naming the same keeps them.
-  const std::optional<thermo::Params> section = cpu_settings;
-  CHECK(backend_settings_for("cpu", section, "") == &*section);
-  CHECK(backend_settings_for("cpu", section, "cpu") == &*section);
-  CHECK(backend_settings_for("cpu", section, "cuda") == nullptr);
-  CHECK(backend_settings_for("cpu", std::nullopt, "") == nullptr);
+  // Settings for several plugins (`backend: {plugin: auto, cpu: ..., cuda: ...}`): the backend
+  // `auto` or `--backend` resolves to takes its own, never another plugin's.
+  const std::map<std::string, thermo::Params> both{{"cpu", cpu_settings}, {"cuda", cuda_settings}};
+  {
+    CapturedLog log;
+    CHECK(create_backend(gpu, "auto", both, 8) == nullptr);
+    CHECK(log.text().find("[info] fixture backend cuda: deterministic false\n") != std::string::npos);
+    CHECK(log.text().find("fixture backend cpu") == std::string::npos);
+  }
+  {
+    CapturedLog log;
+    CHECK(create_backend(gpu, "cpu", both, 8) == nullptr);
+    CHECK(log.text() == "[info] fixture backend cpu: threads 2, deterministic false\n");
+  }
+  {
+    CapturedLog log;  // --backend cuda on a pipeline whose section is cpu's: cuda's defaults
+    CHECK(create_backend(gpu, "cuda", {{"cpu", cpu_settings}}, 8) == nullptr);
+    CHECK(log.text() == "[info] fixture backend cuda: deterministic true\n");
+  }
 }

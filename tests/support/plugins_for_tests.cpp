@@ -33,8 +33,9 @@ Params params_with(const ParamSchema& schema, const std::map<std::string, ParamV
   return Params(std::move(filled));
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& name, std::int64_t threads) {
-  return engine::create_backend(test_registry(), name, threads);
+std::unique_ptr<Backend> make_backend(const std::string& name, std::int64_t threads,
+                                      const std::map<std::string, ParamValue>& settings) {
+  return engine::create_backend(test_registry(), name, {{name, Params(settings)}}, threads);
 }
 
 std::vector<std::string> available_backends() {

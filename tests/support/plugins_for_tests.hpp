@@ -30,7 +30,8 @@ const PluginType& load_plugin(PluginKind kind, const std::string& name) {
 Params params_with(const ParamSchema& schema, const std::map<std::string, ParamValue>& values = {});
 
 // A backend as runs create it (threads: 2 unless given).
-std::unique_ptr<Backend> make_backend(const std::string& name = "cpu", std::int64_t threads = 2);
+std::unique_ptr<Backend> make_backend(const std::string& name = "cpu", std::int64_t threads = 2,
+                                      const std::map<std::string, ParamValue>& settings = {});
 
 // The backends whose plugins are built and can run on this machine (cuda only with a device).
 std::vector<std::string> available_backends();

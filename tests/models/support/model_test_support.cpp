@@ -16,7 +16,8 @@
 
 namespace thermo::testing {
 
-std::unique_ptr<Backend> load_backend(const std::string& name, int threads, std::string* why_not) {
+std::unique_ptr<Backend> load_backend(const std::string& name, int threads, std::string* why_not,
+                                      const std::map<std::string, ParamValue>& settings) {
   const auto names = test_registry().names(PluginKind::backend);
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     if (why_not != nullptr)
@@ -28,7 +29,7 @@ std::unique_ptr<Backend> load_backend(const std::string& name, int threads, std:
     if (why_not != nullptr) *why_not = "backend " + name + " unavailable: " + reason;
     return nullptr;
   }
-  return make_backend(name, threads);
+  return make_backend(name, threads, settings);
 }
 
 void report_skip(const std::string& why) {

@@ -5,10 +5,12 @@
 #include <thermo/backend.hpp>
 #include <thermo/dataset.hpp>
 #include <thermo/model.hpp>
+#include <thermo/params.hpp>
 #include <thermo/rng.hpp>
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -17,10 +19,12 @@
 
 namespace thermo::testing {
 
-// The backend plugin NAME from THERMO_PLUGIN_PATH, created with `threads`. Returns nullptr and
+// The backend plugin NAME from THERMO_PLUGIN_PATH, created with `threads` and `settings` (its
+// schema's parameters; the rest keep their defaults). Returns nullptr and
 // sets *why_not when the plugin file is absent or cannot run here; a plugin that is present but
 // broken fails the test (throws). The library stays loaded until exit, as the engine keeps it.
-std::unique_ptr<Backend> load_backend(const std::string& name, int threads, std::string* why_not);
+std::unique_ptr<Backend> load_backend(const std::string& name, int threads, std::string* why_not,
+                                      const std::map<std::string, ParamValue>& settings = {});
 
 // Prints "SKIPPED: <why>" (ctest reports the test as skipped through SKIP_REGULAR_EXPRESSION).
 void report_skip(const std::string& why);

@@ -195,7 +195,9 @@ class EnvelopeValidator {
     return false;
   }
 
-  // `backend:` is a name (auto or a backend plugin) or a backend plugin's section with its settings.
+  // `backend:` is a name (auto or a backend plugin), a backend plugin's section with its settings,
+  // or `{plugin: auto, cpu: {...}, cuda: {...}}`: settings per backend plugin, of which the run
+  // takes those of the backend it resolves to (so one file serves a laptop and a GPU node).
   void backend(Pipeline& pipeline, Json& resolved) {
     resolved["backend"] = pipeline.backend;
     const YamlNode* node = root_.find("backend");
@@ -203,9 +205,7 @@ class EnvelopeValidator {
     if (node->is_map()) {
       const YamlNode* name = node->find("plugin");
       if (name != nullptr && name->is_scalar() && name->text == "auto") {
-        diagnostics_.error(name->location, "backend.plugin",
-                           "auto takes no settings: write `backend: auto`, or name the backend plugin the settings "
-                           "are for ({plugin: cpu, threads: 2})");
+        auto_backend_settings(*node, pipeline, resolved);
         return;
       }
       Json section;
@@ -214,7 +214,7 @@ class EnvelopeValidator {
       resolved["backend"] = std::move(section);
       if (!validated) return;
       pipeline.backend = validated->plugin;
-      pipeline.backend_settings = std::move(validated->params);
+      pipeline.backend_settings.emplace(validated->plugin, std::move(validated->params));
       return;
     }
     const auto value = convert_value(*node, backend_name_spec(), "backend", context_, diagnostics_);
@@ -228,6 +228,43 @@ class EnvelopeValidator {
     }
     known.insert(known.begin(), "auto");
     diagnostics_.error(node->location, "backend", unknown_plugin_message(PluginKind::backend, name, known));
+  }
+
+  // `backend: {plugin: auto, NAME: {settings}, ...}`: each NAME a backend plugin, its settings
+  // validated against that plugin's schema.
+  void auto_backend_settings(const YamlNode& node, Pipeline& pipeline, Json& resolved) {
+    Json section = Json::object();
+    section["plugin"] = "auto";
+    const std::vector<std::string> known = schemas_.names(PluginKind::backend);
+    for (const auto& entry : node.children) {
+      if (entry.key == "plugin" || entry.invalid) continue;
+      const std::string path = child_path("backend", entry.key);
+      if (std::find(known.begin(), known.end(), entry.key) == known.end()) {
+        diagnostics_.error(entry.key_location, path,
+                           "under `plugin: auto` each key names a backend plugin whose settings follow; " +
+                               unknown_plugin_message(PluginKind::backend, entry.key, known));
+        continue;
+      }
+      if (!entry.is_map()) {
+        diagnostics_.error(entry.location, path,
+                           fmt::format("expected the settings of backend {} as a map ({}: {{<parameter>: <value>}}), "
+                                       "got {}",
+                                       entry.key, entry.key, describe_node(entry)));
+        continue;
+      }
+      const ParamSchema* schema = nullptr;
+      try {
+        schema = schemas_.find_schema(PluginKind::backend, entry.key);
+      } catch (const UserError& error) {
+        diagnostics_.error(entry.key_location, path, error.message().empty() ? error.what() : error.message());
+        continue;
+      }
+      if (schema == nullptr) continue;
+      SectionValues values = validate_section(entry, *schema, path, {}, context_, diagnostics_);
+      section[entry.key] = std::move(values.resolved);
+      if (values.ok) pipeline.backend_settings.emplace(entry.key, std::move(values.params));
+    }
+    resolved["backend"] = std::move(section);
   }
 
   // A present, non-null entry of the root, or nullptr.
@@ -356,7 +393,8 @@ class EnvelopeValidator {
       return settings;
     }
     const YamlNode& section = (node != nullptr && node->is_map()) ? *node : empty;
-    const SectionValues values = validate_section(section, slurm_schema(), "executor.slurm", {}, context_, diagnostics_);
+    const SectionValues values =
+        validate_section(section, slurm_schema(), "executor.slurm", {}, context_, diagnostics_);
     // The resolved pipeline names the Slurm settings only where they matter.
     if (node != nullptr || (values_kind_ == "slurm")) resolved["slurm"] = values.resolved;
     const Params& params = values.params;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,7 +101,9 @@ struct Pipeline {
   std::string name;
   std::string description;
   std::string backend = "auto";          // auto or a backend plugin's name
-  std::optional<Params> backend_settings;  // `backend: {plugin: NAME, ...}`: its validated settings
+  // Validated settings per backend plugin: `backend: {plugin: NAME, ...}` gives NAME's, `backend:
+  // {plugin: auto, cpu: {...}, cuda: {...}}` one per plugin; a run takes its backend's, if any.
+  std::map<std::string, Params> backend_settings;
   std::int64_t threads = 0;                // the run's CPU threads; 0: every core
   std::uint64_t seed = 1;                // base of streams that have no seed of their own
   std::optional<PluginSection> dataset;

@@ -64,21 +64,14 @@ std::string resolve_backend_name(PluginRegistry& registry, const std::string& na
   return name_or_auto == kAuto ? best_available_backend(registry) : name_or_auto;
 }
 
-const Params* backend_settings_for(const std::string& pipeline_backend, const std::optional<Params>& pipeline_settings,
-                                   const std::string& name_override) {
-  if (!pipeline_settings) return nullptr;
-  if (!name_override.empty() && name_override != pipeline_backend) return nullptr;
-  return &*pipeline_settings;
-}
-
 std::unique_ptr<Backend> create_backend(PluginRegistry& registry, const std::string& name_or_auto,
-                                        const Params* settings, std::int64_t threads) {
+                                        const std::map<std::string, Params>& settings, std::int64_t threads) {
   const std::string name = resolve_backend_name(registry, name_or_auto);
   const BackendPlugin& plugin = available_backend(registry, name);
   const ParamSchema& schema = *registry.find_schema(PluginKind::backend, name);
   Params params = schema.defaults();
-  if (settings != nullptr && name_or_auto == name) {
-    for (const auto& [key, value] : settings->values()) params.set(key, value);
+  if (const auto found = settings.find(name); found != settings.end()) {
+    for (const auto& [key, value] : found->second.values()) params.set(key, value);
   }
   for (const auto& spec : schema.specs()) {
     if (!params.has(spec.name)) {

@@ -15,6 +15,7 @@
 #include <thermo/params.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -23,20 +24,15 @@ namespace thermo::engine {
 // The backend name `name_or_auto` stands for on this machine (itself unless it is `auto`).
 [[nodiscard]] std::string resolve_backend_name(PluginRegistry& registry, const std::string& name_or_auto);
 
-// Creates the backend from its schema's defaults, then `settings` (the validated `backend:`
-// section; ignored when null or when `name_or_auto` resolves to another plugin than the one the
-// section's values were validated for, see backend_settings_for), then `threads` as above.
+// Creates the backend from its schema's defaults, then the settings `settings` holds for the
+// backend `name_or_auto` resolves to (the pipeline's per-plugin settings: `--backend` naming
+// another plugin than the section's leaves them unused), then `threads` as above.
 [[nodiscard]] std::unique_ptr<Backend> create_backend(PluginRegistry& registry, const std::string& name_or_auto,
-                                                      const Params* settings, std::int64_t threads);
+                                                      const std::map<std::string, Params>& settings,
+                                                      std::int64_t threads);
 [[nodiscard]] inline std::unique_ptr<Backend> create_backend(PluginRegistry& registry, const std::string& name_or_auto,
                                                              std::int64_t threads) {
-  return create_backend(registry, name_or_auto, nullptr, threads);
+  return create_backend(registry, name_or_auto, {}, threads);
 }
-
-// The settings of the pipeline's backend section when the run uses that backend: null when the
-// pipeline gives a plain name, or when `--backend` (`name_override`, "" for none) names another.
-[[nodiscard]] const Params* backend_settings_for(const std::string& pipeline_backend,
-                                                 const std::optional<Params>& pipeline_settings,
-                                                 const std::string& name_override);
 
 }  // namespace thermo::engine

@@ -18,9 +18,7 @@ std::unique_ptr<RunResources> RunResources::build(const Pipeline& pipeline, Plug
   auto resources = std::make_unique<RunResources>();
   const std::string backend_name = options.backend.empty() ? pipeline.backend : options.backend;
   const std::int64_t threads = options.threads > 0 ? options.threads : pipeline.threads;
-  resources->backend_ =
-      create_backend(registry, backend_name,
-                     backend_settings_for(pipeline.backend, pipeline.backend_settings, options.backend), threads);
+  resources->backend_ = create_backend(registry, backend_name, pipeline.backend_settings, threads);
   logger().info("backend: {}", resources->backend_->description());
 
   if (pipeline.dataset) {

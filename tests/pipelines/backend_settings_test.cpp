@@ -1,0 +1,87 @@
+// Backend settings in a pipeline, end to end through `thermo run`: settings given per plugin under
+// `backend: {plugin: auto, cpu: {...}}` reach the backend the run resolves to (and only that
+// one), as do a named section's; the cpu backend's `winograd` setting is the case, checked by its
+// effect (the backend's description in summary.json) and by the first steps' losses, which agree
+// with direct convolutions' to float32 rounding. Later steps are not compared: at these rates
+// the trajectory is chaotic (a 1e-7 change grows ~100× a step; two thread counts part as fast).
+#include "pipeline_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+using namespace thermo::testing;
+
+namespace {
+
+std::string convnet_pipeline(const std::string& backend) {
+  return "thermo: 1\nname: backend_settings\nbackend: " + backend +
+         "\nseed: 1\n"
+         "dataset: {plugin: synthetic, train_size: 1280, test_size: 128, seed: 1}\n"
+         "model: {plugin: convnet, channels: 16, init_seed: 1, head_seed: 4}\n"
+         "loss: cross_entropy\n"
+         "optimizer: {plugin: sphere_sgd, elr: 0.01, radius: 1.0}\n"
+         "train: {iters: 1, batch_size: 128, sampler: iid, seed: 1, log: [0, 1], checkpoints: none}\n"
+         "estimators: []\n";
+}
+
+struct Run {
+  std::string description;         // summary.json's backend_description
+  std::vector<double> train_loss;  // at iterations 0 and 1
+};
+
+Run run(const std::filesystem::path& dir, const std::string& name, const std::string& backend,
+        const std::string& arguments = "") {
+  write_file(dir / (name + ".yaml"), convnet_pipeline(backend));
+  const auto result =
+      run_command(thermo_command_in(dir, "-q run " + name + ".yaml --threads 2 --out " + name + " " + arguments));
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto metrics = read_metrics(dir / name);
+  const auto train_loss = metrics.column("train_loss");
+  return {read_json(dir / name / "summary.json")["backend_description"].get<std::string>(),
+          {train_loss.begin(), train_loss.end()}};
+}
+
+bool says_winograd(const Run& run) {
+  return run.description.find("winograd convolutions") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("backend settings per plugin under auto reach the backend the run resolves to") {
+  const auto dir = scratch_dir("backend-settings");
+  const Run direct = run(dir, "direct", "cpu");
+  const Run under_auto = run(dir, "under-auto", "{plugin: auto, cpu: {winograd: true}}");
+  const Run auto_then_cpu = run(dir, "auto-then-cpu", "{plugin: auto, cpu: {winograd: true}}", "--backend cpu");
+  const Run named = run(dir, "named", "{plugin: cpu, winograd: true}");
+  // Settings for another plugin only: the cpu run keeps its defaults.
+  const Run other_plugin = run(dir, "other-plugin", "{plugin: auto, cuda: {device: 0}}", "--backend cpu");
+  CHECK_FALSE(says_winograd(direct));
+  CHECK(says_winograd(under_auto));
+  CHECK(says_winograd(auto_then_cpu));
+  CHECK(says_winograd(named));
+  CHECK_FALSE(says_winograd(other_plugin));
+
+  REQUIRE(direct.train_loss.size() == 2);
+  REQUIRE(under_auto.train_loss.size() == 2);
+  for (std::size_t index = 0; index < 2; ++index) {
+    CAPTURE(index);
+    const double relative =
+        std::abs(under_auto.train_loss[index] - direct.train_loss[index]) / direct.train_loss[index];
+    MESSAGE("iteration ", index, ": train loss direct ", direct.train_loss[index], ", winograd ",
+            under_auto.train_loss[index], ", relative difference ", relative);
+    CHECK(relative <= 1e-6);
+  }
+  CHECK(other_plugin.train_loss == direct.train_loss);  // same kernels, same bits
+}
+
+TEST_CASE("a settings key under auto that names no backend plugin is an error at its line and column") {
+  const auto dir = scratch_dir("backend-settings-errors");
+  write_file(dir / "p.yaml", convnet_pipeline("{plugin: auto, cpuu: {winograd: true}}"));
+  const auto result = run_command(thermo_command_in(dir, "-q validate p.yaml"));
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("p.yaml:3:25: error: backend.cpuu: under `plugin: auto` each key names a backend plugin "
+                        "whose settings follow; unknown backend plugin 'cpuu' (did you mean 'cpu'?)") !=
+        std::string::npos);
+}
