@@ -2,14 +2,16 @@
 // (batch 128: 3→c at 32×32, c→2c at 32×32, 2c→4c at 16×16, 4c→8c at 8×8; forward, backward
 // weights, and backward data except the first layer's, which a model does not need) run alone
 // on oneDNN with `any` memory descriptors, every tensor already in the layout oneDNN chose for
-// it: no reorder is timed. Direct convolutions (the cpu backend's default), the same OpenMP
+// it: no reorder is timed. Direct convolutions (the cpu backend's default), or with --winograd
+// Winograd where the backend's `winograd` setting takes it (winograd_fits), the same OpenMP
 // thread count as the backend (its CpuContext). Prints the mean and the minimum over repeats of
 // the convolutions' time per step, and per pass the minimum and oneDNN's implementation; with
 // --json one JSON line per width (bench/compare_with_reference.py reads it).
 //
-//   backend_convnet_conv_roof_bench [--threads 2] [--channels 8,64] [--repeats 20] [--warmup 3] [--json]
+//   backend_convnet_conv_roof_bench [--threads 2] [--channels 8,64] [--repeats 20] [--warmup 3] [--winograd] [--json]
 #include "command_line.hpp"
 #include "cpu_context.hpp"
+#include "cpu_ops.hpp"
 
 #include <fmt/format.h>
 
@@ -37,6 +39,7 @@ struct Options {
   int repeats = 20;
   int warmup = 3;
   bool json = false;
+  bool winograd = false;
 };
 
 Options parse(int argc, char** argv) {
@@ -50,6 +53,8 @@ Options parse(int argc, char** argv) {
       options.repeats = std::stoi(line.value());
     } else if (flag == "--warmup") {
       options.warmup = std::stoi(line.value());
+    } else if (flag == "--winograd") {
+      options.winograd = true;
     } else if (flag == "--json") {
       options.json = true;
     } else if (flag == "--channels") {
@@ -111,11 +116,19 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
     const memory::desc dst({batch, layer.out, layer.size, layer.size}, f32, any);
     const double flops = 2.0 * static_cast<double>(batch * layer.out * layer.size * layer.size * layer.in * 9);
     const auto label = fmt::format("layer {} ({}→{} at {}×{})", index, layer.in, layer.out, layer.size, layer.size);
+    const bool winograd = context.winograd() && thermo::cpu::winograd_fits({layer.in, layer.out, 3, 1, 1});
+    // The backend's rule: Winograd where it fits and oneDNN has the kernel, else direct.
+    const auto algorithm_for = [&](auto make) {
+      auto pd = make(winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct, true);
+      return pd ? pd : make(dnnl::algorithm::convolution_direct, false);
+    };
 
-    const dnnl::convolution_forward::primitive_desc forward_pd(
-        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src,
-                                        weights, dst, unit, padding, padding),
-        engine);
+    const auto forward_pd = algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty) {
+      return dnnl::convolution_forward::primitive_desc(
+          dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, weights, dst, unit,
+                                          padding, padding),
+          engine, allow_empty);
+    });
     forward.push_back({label + " forward",
                        forward_pd.impl_info_str(),
                        flops,
@@ -124,10 +137,11 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
                         {DNNL_ARG_WEIGHTS, fill.make(forward_pd.weights_desc(), engine)},
                         {DNNL_ARG_DST, fill.make(forward_pd.dst_desc(), engine)}}});
 
-    const dnnl::convolution_backward_weights::primitive_desc weights_pd(
-        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src, weights, dst, unit, padding,
-                                                 padding),
-        engine, forward_pd);
+    const auto weights_pd = algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty) {
+      return dnnl::convolution_backward_weights::primitive_desc(
+          dnnl::convolution_backward_weights::desc(algorithm, src, weights, dst, unit, padding, padding), engine,
+          forward_pd, allow_empty);
+    });
     Pass weights_pass{label + " backward weights",
                       weights_pd.impl_info_str(),
                       flops,
@@ -139,10 +153,11 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
       backward.insert(backward.begin(), std::move(weights_pass));
       continue;
     }
-    const dnnl::convolution_backward_data::primitive_desc data_pd(
-        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src, weights, dst, unit, padding,
-                                              padding),
-        engine, forward_pd);
+    const auto data_pd = algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty) {
+      return dnnl::convolution_backward_data::primitive_desc(
+          dnnl::convolution_backward_data::desc(algorithm, src, weights, dst, unit, padding, padding), engine,
+          forward_pd, allow_empty);
+    });
     Pass data_pass{label + " backward data",
                    data_pd.impl_info_str(),
                    flops,
@@ -182,16 +197,17 @@ void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Optio
   for (const auto& pass : passes) flops += pass.flops;
   if (options.json) {
     std::cout << fmt::format(
-        R"({{"channels": {}, "threads": {}, "repeats": {}, "conv_ms_mean": {:.6f}, "conv_ms_min": {:.6f}, "gflop": {:.6f}}})"
+        R"({{"channels": {}, "threads": {}, "repeats": {}, "winograd": {}, "conv_ms_mean": {:.6f}, "conv_ms_min": {:.6f}, )"
+        R"("gflop": {:.6f}}})"
         "\n",
-        width, context.threads(), options.repeats, mean_ms, best_step_ms, flops * 1e-9);
+        width, context.threads(), options.repeats, context.winograd(), mean_ms, best_step_ms, flops * 1e-9);
     return;
   }
   std::cout << fmt::format(
-      "ConvNet({}) batch 128, convolutions alone at oneDNN's layouts, {} thread{}: {:.2f} ms per step (mean of {}; "
+      "ConvNet({}) batch 128, convolutions alone at oneDNN's layouts{}, {} thread{}: {:.2f} ms per step (mean of {}; "
       "min {:.2f} ms), {:.3f} GFLOP, {:.1f} GFLOP/s at the mean\n",
-      width, context.threads(), context.threads() == 1 ? "" : "s", mean_ms, options.repeats, best_step_ms, flops * 1e-9,
-      flops / mean_ms * 1e-6);
+      width, context.winograd() ? " (Winograd where it fits)" : "", context.threads(),
+      context.threads() == 1 ? "" : "s", mean_ms, options.repeats, best_step_ms, flops * 1e-9, flops / mean_ms * 1e-6);
   for (const auto& pass : passes) {
     std::cout << fmt::format("  {:<40} {:8.3f} ms min, {:6.1f} GFLOP/s, {}\n", pass.name, pass.best_ms,
                              pass.flops / pass.best_ms * 1e-6, pass.implementation);
@@ -203,7 +219,7 @@ void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Optio
 int main(int argc, char** argv) {
   try {
     const Options options = parse(argc, argv);
-    const thermo::cpu::CpuContext context(options.threads);
+    const thermo::cpu::CpuContext context(options.threads, options.winograd);
     for (const auto width : options.channels) run(context, width, options);
     return 0;
   } catch (const std::exception& error) {

@@ -226,13 +226,6 @@ class CpuConv2d final : public Conv2dOp {
     const bool strided_pointwise = spec.kernel == 1 && spec.stride > 1 && spec.in_channels < 16;
     return strided_pointwise ? Layouts{memory::format_tag::nchw, memory::format_tag::nchw} : layouts;
   }
-  // oneDNN's Winograd F(4×4, 3×3) kernels need 3×3, stride 1 and channels in blocks of 16; they
-  // are faster than direct convolution from about 32 input channels on (measured: 1.85x at 64 to
-  // 512 channels, slower at 16).
-  [[nodiscard]] static bool winograd_fits(const Conv2dSpec& spec) {
-    return spec.kernel == 3 && spec.stride == 1 && spec.in_channels >= 32 && spec.in_channels % 16 == 0 &&
-           spec.out_channels % 16 == 0;
-  }
   [[nodiscard]] static memory::desc any_desc(const Shape4& shape, memory::format_tag tag) {
     return {dims_of(shape), memory::data_type::f32, tag};
   }
@@ -248,6 +241,11 @@ class CpuConv2d final : public Conv2dOp {
 };
 
 }  // namespace
+
+bool winograd_fits(const Conv2dSpec& spec) {
+  return spec.kernel == 3 && spec.stride == 1 && spec.in_channels >= 32 && spec.in_channels % 16 == 0 &&
+         spec.out_channels % 16 == 0;
+}
 
 std::unique_ptr<Conv2dOp> make_conv2d(ContextPtr context, const Conv2dSpec& spec) {
   return std::make_unique<CpuConv2d>(std::move(context), spec);
