@@ -276,34 +276,31 @@ void max_pool_run(const float* src, float* dst, Index runtime_block, const PoolW
 }
 
 // Σ g and Σ g·x̂ over one run, g the pooled diff at each window's first maximum (masked by the
-// ReLU there), zero elsewhere.
-template <int kBlock, bool kRelu, int kWindow>
-void max_pool_gradient_sums(const float* src, const float* diff_pooled, Index runtime_block,
-                            const PoolWindows& windows, const float* high, const float* low, const float* inverse,
-                            double* sum, double* weighted) {
+// ReLU there), zero elsewhere: read from the forward's pooled output, which holds each window's
+// maximum of x̂ where the ReLU passes it (and 0 where it does not, where g is 0 too).
+template <int kBlock, bool kRelu>
+void max_pool_gradient_sums(const float* pooled_dst, const float* diff_pooled, Index runtime_block,
+                            const PoolWindows& windows, double* sum, double* weighted) {
   const Index block = kBlock > 0 ? kBlock : runtime_block;
-  const Index k = kWindow > 0 ? kWindow : windows.window, width = windows.width;
-  const Index pooled_height = windows.pooled_height(), pooled_width = windows.pooled_width();
-  for (Index row = 0; row < pooled_height; ++row) {
-    for (Index column = 0; column < pooled_width; ++column) {
-      const float* corner = src + (row * k * width + column * k) * block;
-      const float* diff = diff_pooled + (row * pooled_width + column) * block;
+  const Index positions = windows.pooled_height() * windows.pooled_width();
+  for (Index position = 0; position < positions; ++position) {
+    const float* best = pooled_dst + position * block;
+    const float* diff = diff_pooled + position * block;
 #pragma omp simd
-      for (Index j = 0; j < block; ++j) {
-        const float best = window_maximum(corner + j, k, width * block, block, high[j], low[j], inverse[j]);
-        const float g = passed<kRelu>(diff[j], best);
-        sum[j] += static_cast<double>(g);
-        weighted[j] += static_cast<double>(g) * static_cast<double>(best);
-      }
+    for (Index j = 0; j < block; ++j) {
+      const float g = passed<kRelu>(diff[j], best[j]);
+      sum[j] += static_cast<double>(g);
+      weighted[j] += static_cast<double>(g) * static_cast<double>(best[j]);
     }
   }
 }
 
-// diff_src over one run: inverse_std·g − offset − x̂·slope, g as in max_pool_gradient_sums.
+// diff_src over one run: inverse_std·g − offset − x̂·slope, g as in max_pool_gradient_sums, the
+// window's first position whose x̂ equals the pooled output taking it.
 template <int kBlock, bool kRelu, int kWindow>
-void max_pool_gradient_run(const float* src, const float* diff_pooled, float* diff_src, Index runtime_block,
-                           const PoolWindows& windows, const float* high, const float* low, const float* inverse,
-                           const float* offset, const float* slope) {
+void max_pool_gradient_run(const float* src, const float* pooled_dst, const float* diff_pooled, float* diff_src,
+                           Index runtime_block, const PoolWindows& windows, const float* high, const float* low,
+                           const float* inverse, const float* offset, const float* slope) {
   const Index block = kBlock > 0 ? kBlock : runtime_block;
   const Index k = kWindow > 0 ? kWindow : windows.window, width = windows.width, height = windows.height;
   const Index pooled_height = windows.pooled_height(), pooled_width = windows.pooled_width();
@@ -311,10 +308,10 @@ void max_pool_gradient_run(const float* src, const float* diff_pooled, float* di
     for (Index column = 0; column < pooled_width; ++column) {
       const Index corner = (row * k * width + column * k) * block;
       const float* diff = diff_pooled + (row * pooled_width + column) * block;
+      const float* pooled = pooled_dst + (row * pooled_width + column) * block;
 #pragma omp simd
       for (Index j = 0; j < block; ++j) {
-        const float best =
-            window_maximum(src + corner + j, k, width * block, block, high[j], low[j], inverse[j]);
+        const float best = pooled[j];
         // The first position equal to the maximum is the one that set it; it takes g.
         float unclaimed = passed<kRelu>(diff[j], best);
         for (Index dy = 0; dy < k; ++dy) {
@@ -402,21 +399,20 @@ void max_pool_one_run(const float* src, float* dst, Index block, const PoolWindo
 }
 
 THERMO_VECTOR_CLONES
-void max_pool_gradient_sums_of_run(const float* src, const float* diff_pooled, Index block, const PoolWindows& windows,
-                                   const float* high, const float* low, const float* inverse, bool relu, double* sum,
-                                   double* weighted) {
-  with_block_and_window(block, relu, windows.window, [&]<int kBlock, bool kRelu, int kWindow>() {
-    max_pool_gradient_sums<kBlock, kRelu, kWindow>(src, diff_pooled, block, windows, high, low, inverse, sum, weighted);
+void max_pool_gradient_sums_of_run(const float* pooled_dst, const float* diff_pooled, Index block,
+                                   const PoolWindows& windows, bool relu, double* sum, double* weighted) {
+  with_block(block, relu, [&]<int kBlock, bool kRelu>() {
+    max_pool_gradient_sums<kBlock, kRelu>(pooled_dst, diff_pooled, block, windows, sum, weighted);
   });
 }
 
 THERMO_VECTOR_CLONES
-void max_pool_gradient_of_run(const float* src, const float* diff_pooled, float* diff_src, Index block,
-                              const PoolWindows& windows, const float* high, const float* low, const float* inverse,
-                              const float* offset, const float* slope, bool relu) {
+void max_pool_gradient_of_run(const float* src, const float* pooled_dst, const float* diff_pooled, float* diff_src,
+                              Index block, const PoolWindows& windows, const float* high, const float* low,
+                              const float* inverse, const float* offset, const float* slope, bool relu) {
   with_block_and_window(block, relu, windows.window, [&]<int kBlock, bool kRelu, int kWindow>() {
-    max_pool_gradient_run<kBlock, kRelu, kWindow>(src, diff_pooled, diff_src, block, windows, high, low, inverse, offset,
-                                         slope);
+    max_pool_gradient_run<kBlock, kRelu, kWindow>(src, pooled_dst, diff_pooled, diff_src, block, windows, high, low,
+                                                  inverse, offset, slope);
   });
 }
 
@@ -519,16 +515,16 @@ void normalise_max_pool(const float* src, float* dst, const ChannelBlocks& layou
   }
 }
 
-void normalise_max_pool_backward(const float* src, const float* diff_pooled, float* diff_src,
+void normalise_max_pool_backward(const float* src, const float* pooled_dst, const float* diff_pooled, float* diff_src,
                                  const ChannelBlocks& layout, const ChannelBlocks& pooled, const PoolWindows& windows,
                                  const Normalisation& normalisation, bool relu, int threads) {
   const float* high = normalisation.mean_high.data();
   const float* low = normalisation.mean_low.data();
   const float* inverse = normalisation.inverse_std.data();
   std::vector<double> sum, weighted;
-  channel_sums(layout, threads, sum, weighted, [&](Index run, Index first, double* s, double* w) {
-    max_pool_gradient_sums_of_run(src + layout.run_offset(run), diff_pooled + pooled.run_offset(run), layout.block,
-                                  windows, high + first, low + first, inverse + first, relu, s, w);
+  channel_sums(layout, threads, sum, weighted, [&](Index run, Index, double* s, double* w) {
+    max_pool_gradient_sums_of_run(pooled_dst + pooled.run_offset(run), diff_pooled + pooled.run_offset(run),
+                                  layout.block, windows, relu, s, w);
   });
   std::vector<float> offsets, slopes;
   gradient_coefficients(sum, weighted, inverse, layout, offsets, slopes);
@@ -537,9 +533,10 @@ void normalise_max_pool_backward(const float* src, const float* diff_pooled, flo
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
   for (Index run = 0; run < runs; ++run) {
     const Index first = layout.first_channel(run);
-    max_pool_gradient_of_run(src + layout.run_offset(run), diff_pooled + pooled.run_offset(run),
-                             diff_src + layout.run_offset(run), layout.block, windows, high + first, low + first,
-                             inverse + first, offsets.data() + first, slopes.data() + first, relu);
+    max_pool_gradient_of_run(src + layout.run_offset(run), pooled_dst + pooled.run_offset(run),
+                             diff_pooled + pooled.run_offset(run), diff_src + layout.run_offset(run), layout.block,
+                             windows, high + first, low + first, inverse + first, offsets.data() + first,
+                             slopes.data() + first, relu);
   }
 }
 

@@ -57,8 +57,10 @@ void normalise_max_pool(const float* src, float* dst, const ChannelBlocks& layou
 
 // The gradient through normalise_max_pool with the batch statistics of src: each window's diff
 // goes to its first maximum in scan order (PyTorch's rule), the other positions get none, then
-// through the ReLU mask and the normalisation as normalise_backward.
-void normalise_max_pool_backward(const float* src, const float* diff_pooled, float* diff_src,
+// through the ReLU mask and the normalisation as normalise_backward. pooled_dst is what
+// normalise_max_pool wrote for this src: the windows' maxima are read from it, not recomputed
+// (the backward's per-channel sums then read a quarter of src's bytes for 2×2 windows).
+void normalise_max_pool_backward(const float* src, const float* pooled_dst, const float* diff_pooled, float* diff_src,
                                  const ChannelBlocks& layout, const ChannelBlocks& pooled, const PoolWindows& windows,
                                  const Normalisation& normalisation, bool relu, int threads);
 

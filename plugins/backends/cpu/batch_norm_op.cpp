@@ -8,7 +8,8 @@
 // until then. Layouts that are not channel blocks are converted to plain NCHW (never produced by
 // this backend's ops). With a fused max pooling the output is pooled in the same pass (the
 // normalised tensor is never written) and backward takes the pooled diff: the pooling backward,
-// the ReLU mask and the normalisation's gradient in two passes over src.
+// the ReLU mask and the normalisation's gradient in a pass over the pooled output (the windows'
+// maxima, so that output must not be overwritten before backward either) and one over src.
 #include "batch_norm_kernels.hpp"
 #include "cpu_memory.hpp"
 #include "cpu_ops.hpp"
@@ -33,7 +34,8 @@ class CpuBatchNorm final : public BatchNormOp {
   CpuBatchNorm(ContextPtr context, const BatchNormSpec& spec) : context_(std::move(context)), spec_(spec) {
     require(spec.channels > 0, "batch norm needs a positive channel count");
     require(spec.eps > 0.0, "batch norm needs eps > 0");
-    require(spec.fused_max_pool == 0 || spec.fused_max_pool >= 2, "batch norm: a fused max pooling needs a window >= 2");
+    require(spec.fused_max_pool == 0 || spec.fused_max_pool >= 2,
+            "batch norm: a fused max pooling needs a window >= 2");
   }
 
   void forward_training(const Tensor& src, Tensor& dst, VectorView running_mean, VectorView running_var) override {
@@ -52,6 +54,10 @@ class CpuBatchNorm final : public BatchNormOp {
     batch_statistics(data_of(input.data), input.layout, context_->threads(), mean, variance);
     normalisation_ = make_normalisation(mean, variance, spec_.eps, input.layout);
     write_output(input, src.shape(), normalisation_, dst);
+    if (spec_.fused_max_pool != 0) {
+      last_dst_ = dst;
+      last_dst_desc_ = storage_of(dst).desc();
+    }
 
     auto* running_mean_values = static_cast<float*>(running_mean.data);
     auto* running_var_values = static_cast<float*>(running_var.data);
@@ -99,18 +105,18 @@ class CpuBatchNorm final : public BatchNormOp {
       return;
     }
     const auto pooled_desc = same_kind_of_layout(desc, dims_of(output));
+    require(storage_of(last_dst_).desc() == last_dst_desc_ && last_dst_desc_ == pooled_desc,
+            "batch norm backward: the forward's pooled output was overwritten");
     const auto diff_dst_memory = diff_dst_converter_.to(storage_of(diff_dst).memory(), pooled_desc, *context_);
-    normalise_max_pool_backward(src, data_of(diff_dst_memory), diff_src_storage.data(), last_input_.layout,
-                                *channel_blocks(pooled_desc), windows(last_src_.shape()), normalisation_,
-                                spec_.fuse_relu, context_->threads());
+    normalise_max_pool_backward(src, data_of(storage_of(last_dst_).memory()), data_of(diff_dst_memory),
+                                diff_src_storage.data(), last_input_.layout, *channel_blocks(pooled_desc),
+                                windows(last_src_.shape()), normalisation_, spec_.fuse_relu, context_->threads());
   }
 
  private:
   static float* data_of(const memory& data) { return static_cast<float*>(data.get_data_handle()); }
 
-  [[nodiscard]] PoolWindows windows(const Shape4& shape) const {
-    return {shape.h, shape.w, spec_.fused_max_pool};
-  }
+  [[nodiscard]] PoolWindows windows(const Shape4& shape) const { return {shape.h, shape.w, spec_.fused_max_pool}; }
   [[nodiscard]] Shape4 output_shape(const Shape4& src) const {
     if (spec_.fused_max_pool == 0) return src;
     const auto pooled = windows(src);
@@ -144,9 +150,9 @@ class CpuBatchNorm final : public BatchNormOp {
   void check_shape(const Shape4& shape) const {
     require(shape.c == spec_.channels && shape.n > 0 && shape.h > 0 && shape.w > 0,
             "batch norm over " + std::to_string(spec_.channels) + " channels got " + to_string(shape));
-    require(shape.h >= spec_.fused_max_pool && shape.w >= spec_.fused_max_pool,
-            "batch norm with a fused max pooling of " + std::to_string(spec_.fused_max_pool) + " got " +
-                to_string(shape));
+    require(
+        shape.h >= spec_.fused_max_pool && shape.w >= spec_.fused_max_pool,
+        "batch norm with a fused max pooling of " + std::to_string(spec_.fused_max_pool) + " got " + to_string(shape));
   }
 
   void check_statistics(ConstVectorView mean, ConstVectorView var) const {
@@ -158,9 +164,11 @@ class CpuBatchNorm final : public BatchNormOp {
   ContextPtr context_;
   BatchNormSpec spec_;
   // The last training forward: its src (kept alive and checked), the layout the kernels read it
-  // in, and its normalisation.
+  // in, its normalisation, and with a fused pooling its output (kept alive and checked).
   Tensor last_src_;
   memory::desc last_src_desc_;
+  Tensor last_dst_;
+  memory::desc last_dst_desc_;
   Input last_input_;
   Normalisation normalisation_;
   LayoutConverter training_converter_;
