@@ -1,8 +1,9 @@
 // Every pipeline of pipelines/ against the table "Paper settings" of docs/method.md, read through
 // the configuration loader as `thermo run` reads it: model and width, iterations, the LR grid
 // (count, first, last), the stationary window and end point, the temperature range and eps, and the
-// temperature decay; the subset studies' gradient-phase settings. A pipeline missing from the
-// tables, or a table row without its pipeline, fails too.
+// temperature decay; the learning rates each figure draws (report and free-energy indices); the
+// subset studies' gradient-phase settings. A pipeline missing from the tables, or a table row
+// without its pipeline, fails too.
 #include "config/load_pipeline.hpp"
 #include "plugins_for_tests.hpp"
 #include "test_support.hpp"
@@ -10,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <optional>
@@ -118,6 +120,11 @@ std::string number_text(double value) {
   return fmt::format("{}", value);
 }
 
+// "a, b, c" for an integer list, "—" for null (the tables' notation).
+std::string optional_list(const thermo::Params& params, const std::string& name) {
+  return params.is_null(name) ? std::string("—") : fmt::format("{}", fmt::join(params.get_int_list(name), ", "));
+}
+
 const std::string& method_text() {
   static const std::string text = thermo::testing::read_file(thermo::testing::source_dir() / "docs" / "method.md");
   return text;
@@ -166,6 +173,30 @@ TEST_CASE("every pipeline of the paper's settings matches docs/method.md's table
     // The learning rates are read as each run recorded them (lr = elr·radius²).
     CHECK(stationary->params.is_null("lr_key"));
     CHECK(pipeline.optimizer->params.get_real("radius") == 1.0);
+  }
+}
+
+TEST_CASE("every paper pipeline's figures draw the learning rates of docs/method.md's figure table") {
+  const auto rows = table_rows(method_text(), "| pipeline | curve_indices | snr_indices |");
+  const auto settings_rows = table_rows(method_text(), "| pipeline | model | iterations | LRs |");
+  REQUIRE(rows.size() == settings_rows.size());
+  for (const auto& row : rows) {
+    const std::string name = pipeline_names(row.at("pipeline")).at(0);
+    CAPTURE(name);
+    const Pipeline pipeline = load(name);
+    REQUIRE(pipeline.report.has_value());
+    const auto& report = pipeline.report->params;
+    CHECK(optional_list(report, "curve_indices") == row.at("curve_indices"));
+    CHECK(report.is_null("curve_lrs"));
+    CHECK(optional_list(report, "snr_indices") == row.at("snr_indices"));
+    CHECK(optional_list(report, "grad_norm_indices") == row.at("grad_norm_indices"));
+    CHECK(number_text(report.get_real("smoothing")) == row.at("smoothing"));
+    CHECK(std::to_string(report.get_int("loss_entropy_first_index")) == row.at("U, S from"));
+
+    const auto* free_energy = analysis(pipeline, "free_energy");
+    REQUIRE(free_energy != nullptr);
+    CHECK(free_energy->params.is_null("lrs"));
+    CHECK(optional_list(free_energy->params, "indices") == row.at("free-energy rows"));
   }
 }
 
