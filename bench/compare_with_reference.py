@@ -8,7 +8,8 @@ SGD, it times
   - `thermo bench` on the pipeline's real set-up with CIFAR-shaped synthetic data (the paper's
     data is not needed for speed),
   - the roof: every convolution of that step alone on oneDNN at the layouts it prefers, no
-    reorders (bench/backend/convnet_conv_roof_bench.cpp, the same thread count),
+    reorders (bench/backend/convnet_conv_roof_bench.cpp, the same thread count, and Winograd
+    where the pipeline's backend runs it: the paper's pipelines set the cpu's `winograd`),
 alternating the three `--repeats` times and keeping each one's best (the mean of one run, best
 over runs), then prints a Markdown table with the three and the ratios thermo/reference (speed)
 and thermo's step/roof (time), beside the targets of issue 11.
@@ -82,8 +83,14 @@ def main():
         best_thermo, best_reference, best_roof_ms = 0.0, 0.0, float("inf")
         for _ in range(arguments.repeats):
             best_reference = max(best_reference, run_json(reference_command, env)["iterations_per_second"])
-            best_thermo = max(best_thermo, run_json(thermo_command, env)["iterations_per_second"])
-            best_roof_ms = min(best_roof_ms, run_json(roof_command, env)["conv_ms_mean"])
+            thermo_result = run_json(thermo_command, env)
+            best_thermo = max(best_thermo, thermo_result["iterations_per_second"])
+            # The roof runs the convolutions' algorithm the pipeline's backend ran (its description
+            # names Winograd when the pipeline's cpu settings ask for it).
+            winograd = "winograd convolutions" in thermo_result["backend"]
+            roof_result = run_json(roof_command + (["--winograd"] if winograd else []), env)
+            best_roof_ms = min(best_roof_ms, roof_result["conv_ms_mean"])
+        name = f"{name} (Winograd)" if winograd else name
         rows.append((name, best_reference, best_thermo, best_roof_ms, targets))
         print(f"{name}: reference {best_reference:.2f} it/s, thermo {best_thermo:.2f} it/s "
               f"({1e3 / best_thermo:.2f} ms), convolutions' roof {best_roof_ms:.2f} ms", file=sys.stderr)
