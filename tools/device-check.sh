@@ -4,7 +4,10 @@
 #   1. the backend conformance suite on cuda alone (THERMO_CONFORMANCE_BACKENDS=cuda);
 #   2. ConvNet c=8 and c=64 trained STEPS steps (default 300) on cuda from the same start, seeds and
 #      batches as on cpu (synthetic CIFAR-shaped data, elr 2e-5 as the exactness tests and 1e-2),
-#      the train losses compared at every log point (target: |Δ| ≤ 1e-4 over steps 0-20);
+#      the train losses compared at every log point (target over steps 0-20: |Δ| ≤ 1e-4, or ≤ 4x
+#      the cpu's own spread where that is larger: the same cpu runs on 1 thread against 2 part by
+#      summation order alone, and at elr 1e-2 they part by ~1e-2 within 20 steps: SGD there is
+#      chaotic at the level of float32 rounding, as tests/models/support/exactness.hpp says);
 #   3. the training step (batch 128) timed against PyTorch eager on the same GPU
 #      (bench/reference/run_reference.py --device cuda; targets: c=8 ≥ 1.5x, c=64 ≥ 1x).
 #
@@ -100,17 +103,21 @@ EOF
 
 run_label() { echo "c$1-elr$2"; }
 
-# train THERMO BACKEND RESULTS: every (channels, elr) run on BACKEND into RESULTS/runs/BACKEND/.
+# train THERMO BACKEND RESULTS [FOLDER [STEPS [ARGUMENTS...]]]: every (channels, elr) run on
+# BACKEND for STEPS (default --steps) steps into RESULTS/runs/FOLDER/ (default BACKEND), with
+# more `thermo run` ARGUMENTS (--threads 1 for the cpu's spread).
 train() {
-  local thermo=$1 backend=$2 results=$3 c e label
-  mkdir -p "$results/pipelines" "$results/runs/$backend"
+  local thermo=$1 backend=$2 results=$3 folder=${4:-$2} count=${5:-$steps} c e label
+  shift $(($# < 5 ? $# : 5))
+  mkdir -p "$results/pipelines" "$results/runs/$folder"
   for c in $channels; do
     for e in $elrs; do
       label=$(run_label "$c" "$e")
-      write_pipeline "$results/pipelines/$label.yaml" "$c" "$e" "$steps"
-      echo "device-check: training $label on $backend ($steps steps)" >&2
-      "$thermo" run "$results/pipelines/$label.yaml" --backend "$backend" --out "$results/runs/$backend/$label" \
-        --force >"$results/runs/$backend/$label.log" 2>&1 || echo "device-check: $label on $backend failed" >&2
+      write_pipeline "$results/pipelines/$label-$count.yaml" "$c" "$e" "$count"
+      echo "device-check: training $label on $backend ($count steps) into $folder" >&2
+      "$thermo" run "$results/pipelines/$label-$count.yaml" --backend "$backend" --out "$results/runs/$folder/$label" \
+        --force "$@" >"$results/runs/$folder/$label.log" 2>&1 ||
+        echo "device-check: $label on $backend failed" >&2
     done
   done
 }
@@ -167,6 +174,8 @@ for label in sorted(labels, key=lambda l: (int(l.split("-")[0][1:]), float(l.spl
     cpu = metrics(os.path.join(runs, "cpu", label, "metrics.csv"))
     other_backend = "cuda" if os.path.isdir(os.path.join(runs, "cuda", label)) else "cpu-again"
     other = metrics(os.path.join(runs, other_backend, label, "metrics.csv"))
+    # The cpu's own spread: the same run on 1 thread (summation order only).
+    one_thread = metrics(os.path.join(runs, "cpu-1thread", label, "metrics.csv"))
     name = label.replace("-elr", " elr ").replace("c", "ConvNet c=", 1)
     if cpu is None:
         add(f"{name}: train loss cpu vs {other_backend}", "cpu run missing", f"<= {tolerance:g}", "FAIL")
@@ -181,8 +190,17 @@ for label in sorted(labels, key=lambda l: (int(l.split("-")[0][1:]), float(l.spl
     early = [i for i in common if i <= compare_steps]
     first = worst(early)
     complete = len(early) == compare_steps + 1
+    bound, bound_text = tolerance, f"<= {tolerance:g}"
+    if one_thread is not None:
+        spread_steps = [i for i in early if i in one_thread]
+        gaps = [abs(float(cpu[i]["train_loss"]) - float(one_thread[i]["train_loss"])) for i in spread_steps]
+        spread = max(gaps) if gaps else float("nan")
+        if spread == spread and 4 * spread > tolerance:
+            bound, bound_text = 4 * spread, f"<= 4 x cpu spread {spread:.1e}"
+        else:
+            bound_text += f" (cpu spread {spread:.1e})"
     add(f"{name}: max |Δ train loss| {other_backend} vs cpu, steps 0-{compare_steps}", f"{first:.2e}",
-        f"<= {tolerance:g}", "PASS" if complete and first <= tolerance else "FAIL")
+        bound_text, "PASS" if complete and first <= bound else "FAIL")
     last = common[-1] if common else 0
     add(f"{name}: max |Δ train loss|, steps 0-{last} ({len(common)} log points)", f"{worst(common):.2e}",
         "(reported)", "-")
@@ -255,6 +273,7 @@ pack() {
   rm -rf "$staging"
   echo "device-check: the cpu half of the training comparison" >&2
   train "$build/bin/thermo" cpu "$bundle/cpu"
+  train "$build/bin/thermo" cpu "$bundle/cpu" cpu-1thread "$compare_steps" --threads 1
   {
     echo "commit $(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)"
     echo "packed $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
@@ -321,6 +340,8 @@ run_on_device() {
   mkdir -p "$results/runs"
   rm -rf "$results/runs/cpu"
   cp -r "$bundle/cpu/runs/cpu" "$results/runs/cpu"
+  rm -rf "$results/runs/cpu-1thread"
+  [[ -d "$bundle/cpu/runs/cpu-1thread" ]] && cp -r "$bundle/cpu/runs/cpu-1thread" "$results/runs/cpu-1thread"
   train "$bundle/bin/thermo" cuda "$results"
 
   echo "device-check: timing the training step" >&2
@@ -353,10 +374,12 @@ selftest() {
   # The same runs again stand in for the GPU's: their losses must agree exactly.
   mv "$results/runs/cpu" "$results/runs/cpu-again"
   train "$build/bin/thermo" cpu "$results"
+  train "$build/bin/thermo" cpu "$results" cpu-1thread "$compare_steps" --threads 1
   print_table "$results"
   grep -q "NOT RUN" "$results/table.txt" || die "selftest: the GPU rows should read NOT RUN"
   grep -q "cpu-again vs cpu, steps 0-$compare_steps *0.00e+00 .*PASS" "$results/table.txt" ||
     die "selftest: two cpu runs from the same start should agree exactly"
+  grep -q "cpu spread" "$results/table.txt" || die "selftest: the table should state the cpu's spread"
   echo "device-check selftest: passed ($results)" >&2
 }
 
