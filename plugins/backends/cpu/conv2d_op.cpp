@@ -2,7 +2,8 @@
 // AVX-512), except for convolutions with few channels, which run channels-last or in 8-channel
 // blocks (see activation_layouts). The OIHW parameter buffer is reordered to the kernel's weight layout per
 // call and weight gradients are reordered back into the OIHW gradient buffer. With the backend's
-// `winograd` setting, 3×3 stride-1 convolutions with many channels use Winograd kernels.
+// `winograd` setting, 3×3 stride-1 convolutions with many channels use Winograd kernels, each
+// pass whose Winograd scratchpad fits kWinogradScratchpadLimit (the others run direct).
 #include "cpu_memory.hpp"
 #include "cpu_ops.hpp"
 
@@ -13,6 +14,22 @@ namespace thermo::cpu {
 namespace {
 
 using dnnl::memory;
+
+// Winograd kernels keep transformed tiles of src, dst and weights in a scratchpad that grows with
+// the batch: 1.8 GB for the weight gradient of ConvNet(64)'s 64→128 layer over an evaluation chunk
+// of 1024, 238 MB at batch 128. A pass above this runs direct, so that the setting costs no
+// machine its memory (docs/performance.md, "Memory").
+constexpr std::size_t kWinogradScratchpadLimit = std::size_t{256} << 20;
+
+// Whether the Winograd kernel `make(attr)` gives (a primitive descriptor, empty when oneDNN has
+// none) exists and its scratchpad fits the limit. oneDNN reports the size only in user mode.
+template <typename Make>
+bool winograd_within_limit(const Make& make) {
+  dnnl::primitive_attr sized;
+  sized.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const auto descriptor = make(sized);
+  return descriptor && descriptor.scratchpad_desc().get_size() <= kWinogradScratchpadLimit;
+}
 
 class CpuConv2d final : public Conv2dOp {
  public:
@@ -41,14 +58,14 @@ class CpuConv2d final : public Conv2dOp {
     context_->use_threads();
     Plan& plan = plan_for_output(diff_dst.shape(), diff_src);
     if (!plan.backward_data) {
-      auto make = [&](dnnl::algorithm algorithm, bool allow_empty) {
+      auto make = [&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr = {}) {
         const dnnl::convolution_backward_data::desc descriptor(
             algorithm, any_desc(plan.src_shape, plan.layouts.src), any_weights_desc(),
             any_desc(plan.dst_shape, plan.layouts.dst), strides(), paddings(), paddings());
-        return dnnl::convolution_backward_data::primitive_desc(descriptor, context_->engine(), plan.forward_pd,
+        return dnnl::convolution_backward_data::primitive_desc(descriptor, attr, context_->engine(), plan.forward_pd,
                                                                allow_empty);
       };
-      plan.backward_data_pd = make(plan.algorithm, true);
+      plan.backward_data_pd = make(pass_algorithm(plan, make), true);
       if (!plan.backward_data_pd) plan.backward_data_pd = make(dnnl::algorithm::convolution_direct, false);
       plan.backward_data = dnnl::convolution_backward_data(plan.backward_data_pd);
     }
@@ -69,14 +86,14 @@ class CpuConv2d final : public Conv2dOp {
                                                     " does not match the output " + to_string(plan.dst_shape));
     if (!plan.backward_weights) {
       const auto layouts = backward_weights_layouts(spec_, plan.layouts);
-      auto make = [&](dnnl::algorithm algorithm, bool allow_empty) {
+      auto make = [&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr = {}) {
         const dnnl::convolution_backward_weights::desc descriptor(
             algorithm, any_desc(plan.src_shape, layouts.src), any_weights_desc(), any_desc(plan.dst_shape, layouts.dst),
             strides(), paddings(), paddings());
-        return dnnl::convolution_backward_weights::primitive_desc(descriptor, context_->engine(), plan.forward_pd,
+        return dnnl::convolution_backward_weights::primitive_desc(descriptor, attr, context_->engine(), plan.forward_pd,
                                                                   allow_empty);
       };
-      plan.backward_weights_pd = make(plan.algorithm, true);
+      plan.backward_weights_pd = make(pass_algorithm(plan, make), true);
       if (!plan.backward_weights_pd) plan.backward_weights_pd = make(dnnl::algorithm::convolution_direct, false);
       plan.backward_weights = dnnl::convolution_backward_weights(plan.backward_weights_pd);
     }
@@ -143,14 +160,15 @@ class CpuConv2d final : public Conv2dOp {
     auto plan = std::make_unique<Plan>();
     plan->src_shape = src_shape;
     plan->dst_shape = dst_shape;
-    auto make = [&](dnnl::algorithm algorithm, bool allow_empty) {
+    auto make = [&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr = {}) {
       const dnnl::convolution_forward::desc descriptor(
           dnnl::prop_kind::forward_training, algorithm, any_desc(src_shape, plan->layouts.src), any_weights_desc(),
           any_desc(dst_shape, plan->layouts.dst), strides(), paddings(), paddings());
-      return dnnl::convolution_forward::primitive_desc(descriptor, context_->engine(), allow_empty);
+      return dnnl::convolution_forward::primitive_desc(descriptor, attr, context_->engine(), allow_empty);
     };
     plan->algorithm = preferred_algorithm_;
     plan->layouts = activation_layouts_;
+    plan->algorithm = pass_algorithm(*plan, make);
     plan->forward_pd = make(plan->algorithm, true);
     if (!plan->forward_pd) {
       plan->algorithm = dnnl::algorithm::convolution_direct;
@@ -182,6 +200,17 @@ class CpuConv2d final : public Conv2dOp {
                            (dst_shape.h - 1) * spec_.stride + spec_.kernel - 2 * spec_.padding,
                            (dst_shape.w - 1) * spec_.stride + spec_.kernel - 2 * spec_.padding};
     return plan_for(src_shape);
+  }
+
+  // The plan's algorithm for a pass that `make(algorithm, allow_empty, attr)` describes: direct
+  // where Winograd's scratchpad for it would exceed the limit.
+  template <typename Make>
+  [[nodiscard]] static dnnl::algorithm pass_algorithm(const Plan& plan, const Make& make) {
+    const auto winograd = dnnl::algorithm::convolution_winograd;
+    if (plan.algorithm != winograd) return plan.algorithm;
+    return winograd_within_limit([&](const dnnl::primitive_attr& attr) { return make(winograd, true, attr); })
+               ? winograd
+               : dnnl::algorithm::convolution_direct;
   }
 
   [[nodiscard]] static bool is_reference(const dnnl::primitive_desc& descriptor) {
