@@ -66,7 +66,8 @@ ParamSchema schema() {
       .min(0);
   schema
       .add("smoothing", ParamType::real,
-           "width (standard deviation) in ln(iteration) of the Gaussian smoothing of SNR and toy curves, as the "
+           "width (standard deviation) in ln(iteration) of the Gaussian smoothing of SNR, gradient-norm and toy "
+           "curves, as the "
            "reference smooths them; 0: none")
       .def(0.1)
       .min(0.0);

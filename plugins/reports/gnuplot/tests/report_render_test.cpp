@@ -95,6 +95,13 @@ TEST_CASE("report of a network-like sweep: every figure, index.html, data as dra
   CHECK(loss_script.find("lc palette cb 0.5 ") != std::string::npos);
   CHECK(loss_script.find("title \"uniform\"") != std::string::npos);  // the dashed uniform loss
 
+  // Gradient norms are smoothed as the SNR is (the reference's filter_sigma): raw and smoothed
+  // columns of both norms, the raw curves faint.
+  const std::string norms_data = read_file(report / "grad_norms_vs_iteration.dat");
+  CHECK(norms_data.find("# iteration full_grad_norm full_grad_norm_smoothed\n") != std::string::npos);
+  CHECK(norms_data.find("# iteration stoch_grad_mean_norm stoch_grad_mean_norm_smoothed\n") != std::string::npos);
+  CHECK(read_file(report / "grad_norms_vs_iteration.gp").find("using 1:3 with lines") != std::string::npos);
+
   // The temperature fit of temperature.json is the dashed line and its legend.
   const auto temperature = nlohmann::json::parse(read_file(dir / "analysis" / "temperature.json"));
   const double b = temperature["fit"]["b"].get<double>();
