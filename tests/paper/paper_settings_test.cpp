@@ -191,6 +191,9 @@ TEST_CASE("every paper pipeline's figures draw the learning rates of docs/method
     CHECK(optional_list(report, "snr_indices") == row.at("snr_indices"));
     CHECK(optional_list(report, "grad_norm_indices") == row.at("grad_norm_indices"));
     CHECK(number_text(report.get_real("smoothing")) == row.at("smoothing"));
+    const double grad_norm_smoothing =
+        report.is_null("grad_norm_smoothing") ? report.get_real("smoothing") : report.get_real("grad_norm_smoothing");
+    CHECK(number_text(grad_norm_smoothing) == row.at("grad-norm smoothing"));
     CHECK(std::to_string(report.get_int("loss_entropy_first_index")) == row.at("U, S from"));
 
     const auto* free_energy = analysis(pipeline, "free_energy");

@@ -67,9 +67,14 @@ ParamSchema schema() {
   schema
       .add("smoothing", ParamType::real,
            "width (standard deviation) in ln(iteration) of the Gaussian smoothing of SNR, gradient-norm and toy "
-           "curves, as the "
-           "reference smooths them; 0: none")
+           "curves, as the reference smooths them; 0: none")
       .def(0.1)
+      .min(0.0);
+  schema
+      .add("grad_norm_smoothing", ParamType::real,
+           "the gradient-norm figure's smoothing width, where a notebook smooths it unlike its SNR; null: smoothing")
+      .def(std::monostate{})
+      .allow_null()
       .min(0.0);
   schema.add("title", ParamType::string, "the title of report/index.html; empty: the experiment's name")
       .def(std::string());
@@ -106,6 +111,8 @@ Settings settings_from(const Params& params) {
   settings.entropy_k = params.get_int("entropy_k");
   settings.loss_entropy_first_index = params.get_int("loss_entropy_first_index");
   settings.smoothing = params.get_real("smoothing");
+  settings.grad_norm_smoothing =
+      params.is_null("grad_norm_smoothing") ? settings.smoothing : params.get_real("grad_norm_smoothing");
   settings.title = params.get_string("title");
   settings.gnuplot = params.get_string("gnuplot");
   if (settings.gnuplot.empty()) {

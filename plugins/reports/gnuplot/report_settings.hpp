@@ -25,8 +25,9 @@ struct Settings {
   // loss_entropy_vs_lr draws stationary.csv from this position among its distinct LRs (ascending)
   // on, as a notebook drawing U and S from its (st_l + 1)-th LR; 0: every LR.
   std::int64_t loss_entropy_first_index = 0;
-  double smoothing = 0.1;  // Gaussian width in ln(iteration) of SNR, gradient-norm and toy curves; 0: none
-  std::string title;       // empty: the experiment's name
+  double smoothing = 0.1;            // Gaussian width in ln(iteration) of SNR, gradient-norm and toy curves; 0: none
+  double grad_norm_smoothing = 0.1;  // the gradient-norm figure's (report option null: smoothing)
+  std::string title;                 // empty: the experiment's name
   std::string gnuplot = "gnuplot";
   std::string lr_key;        // empty: the learning rate each run recorded (summary.json); else a configuration key
   std::int64_t width = 640;  // figure size in pixels (a multi-panel figure is larger)

@@ -190,17 +190,17 @@ FigurePlan grad_norms_vs_iteration(const ReportInputs& inputs, const Settings& s
   FigureSpec figure;
   figure.stem = "grad_norms_vs_iteration";
   figure.title = "Gradient norms";
-  // The reference's gradient-norm cells smooth as its SNR cells do (filter_sigma .2 in every one).
+  // The reference's gradient-norm cells smooth with filter_sigma .2, as most of its SNR cells do.
   figure.caption = fmt::format(
       "full gradient norm ‖g‖ (solid) and mean stochastic gradient norm mean‖g_i‖ (dashed) against iteration for {} "
       "learning rates: faint the logged values, bold smoothed by a Gaussian of width {} in ln(iteration)",
-      chosen.runs.size(), number(settings.smoothing));
+      chosen.runs.size(), number(settings.grad_norm_smoothing));
   const auto scale = RateScale::of(rates_of(chosen.runs));
   RateCurveStyle full_style;
-  full_style.smoothing = settings.smoothing;
+  full_style.smoothing = settings.grad_norm_smoothing;
   auto clauses = rate_curves(figure, chosen.runs, "full_grad_norm", scale, full_style);
   RateCurveStyle stochastic_style;
-  stochastic_style.smoothing = settings.smoothing;
+  stochastic_style.smoothing = settings.grad_norm_smoothing;
   stochastic_style.dash = "2";
   const auto stochastic = rate_curves(figure, chosen.runs, "stoch_grad_mean_norm", scale, stochastic_style);
   clauses.insert(clauses.end(), stochastic.begin(), stochastic.end());

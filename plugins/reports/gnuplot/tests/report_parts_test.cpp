@@ -152,6 +152,12 @@ TEST_CASE("parameters: defaults, and a format gnuplot cannot write is a user err
   CHECK(settings.curves == 12);
   CHECK(settings.entropy_k == 50);
   CHECK(settings.smoothing == 0.1);
+  CHECK(settings.grad_norm_smoothing == 0.1);  // null: the smoothing
+  const auto own =
+      settings_from(thermo::report_test::with_defaults(schema(), {{"smoothing", 0.1}, {"grad_norm_smoothing", 0.2}}));
+  CHECK(own.smoothing == 0.1);
+  CHECK(own.grad_norm_smoothing == 0.2);
+  CHECK(settings_from(thermo::report_test::with_defaults(schema(), {{"smoothing", 0.3}})).grad_norm_smoothing == 0.3);
   CHECK(settings.gnuplot == "gnuplot");
   CHECK(settings.loss_entropy_first_index == 0);
   CHECK(settings_from(thermo::report_test::with_defaults(schema(), {{"loss_entropy_first_index", std::int64_t{3}}}))
