@@ -55,7 +55,7 @@ TEST_CASE("backend settings per plugin under auto reach the backend the run reso
   const Run under_auto = run(dir, "under-auto", "{plugin: auto, cpu: {winograd: true}}");
   const Run auto_then_cpu = run(dir, "auto-then-cpu", "{plugin: auto, cpu: {winograd: true}}", "--backend cpu");
   const Run named = run(dir, "named", "{plugin: cpu, winograd: true}");
-  // Settings for another plugin only: the cpu run keeps its defaults.
+  // Settings for another plugin only (installed or not): the cpu run keeps its defaults.
   const Run other_plugin = run(dir, "other-plugin", "{plugin: auto, cuda: {device: 0}}", "--backend cpu");
   CHECK_FALSE(says_winograd(direct));
   CHECK(says_winograd(under_auto));
@@ -76,7 +76,7 @@ TEST_CASE("backend settings per plugin under auto reach the backend the run reso
   CHECK(other_plugin.train_loss == direct.train_loss);  // same kernels, same bits
 }
 
-TEST_CASE("a settings key under auto that names no backend plugin is an error at its line and column") {
+TEST_CASE("under auto, a near miss of an installed backend is an error; a backend not installed here is unused") {
   const auto dir = scratch_dir("backend-settings-errors");
   write_file(dir / "p.yaml", convnet_pipeline("{plugin: auto, cpuu: {winograd: true}}"));
   const auto result = run_command(thermo_command_in(dir, "-q validate p.yaml"));
@@ -84,4 +84,10 @@ TEST_CASE("a settings key under auto that names no backend plugin is an error at
   CHECK(result.err.find("p.yaml:3:25: error: backend.cpuu: under `plugin: auto` each key names a backend plugin "
                         "whose settings follow; unknown backend plugin 'cpuu' (did you mean 'cpu'?)") !=
         std::string::npos);
+  // A file written for a GPU node validates on a build without that backend, and says so.
+  write_file(dir / "q.yaml", convnet_pipeline("{plugin: auto, cpu: {winograd: true}, some_accelerator: {device: 1}}"));
+  const auto portable = run_command(thermo_command_in(dir, "validate q.yaml"));
+  CHECK(portable.exit_code == 0);
+  CHECK(portable.err.find("q.yaml:3:48: backend.some_accelerator: no backend plugin 'some_accelerator' is installed "
+                          "here") != std::string::npos);
 }

@@ -4,6 +4,9 @@
 #include "config/scalar_syntax.hpp"
 #include "config/schedule.hpp"
 #include "config/schema_section.hpp"
+#include "util/text.hpp"
+
+#include <thermo/log.hpp>
 
 #include <fmt/format.h>
 
@@ -240,9 +243,17 @@ class EnvelopeValidator {
       if (entry.key == "plugin" || entry.invalid) continue;
       const std::string path = child_path("backend", entry.key);
       if (std::find(known.begin(), known.end(), entry.key) == known.end()) {
-        diagnostics_.error(entry.key_location, path,
-                           "under `plugin: auto` each key names a backend plugin whose settings follow; " +
-                               unknown_plugin_message(PluginKind::backend, entry.key, known));
+        // Settings for a backend this installation lacks (cuda on a build without CUDA) leave the
+        // file portable: unused here, and said so. A near miss of an installed name or settings
+        // that are not a map are mistakes.
+        if (!entry.is_map() || nearest(entry.key, known)) {
+          diagnostics_.error(entry.key_location, path,
+                             "under `plugin: auto` each key names a backend plugin whose settings follow; " +
+                                 unknown_plugin_message(PluginKind::backend, entry.key, known));
+        } else {
+          logger().info("{}: {}: no backend plugin '{}' is installed here (known: {}); its settings are unused",
+                        entry.key_location.to_string(), path, entry.key, join(known, ", "));
+        }
         continue;
       }
       if (!entry.is_map()) {
