@@ -3,7 +3,7 @@
 // weights, and backward data except the first layer's, which a model does not need) run alone
 // on oneDNN with `any` memory descriptors, every tensor already in the layout oneDNN chose for
 // it: no reorder is timed. Direct convolutions (the cpu backend's default), or with --winograd
-// Winograd where the backend's `winograd` setting takes it (winograd_fits), the same OpenMP
+// Winograd where the backend's `winograd` setting takes it (winograd_fits, pass_algorithm), the same OpenMP
 // thread count as the backend (its CpuContext). Prints the mean and the minimum over repeats of
 // the convolutions' time per step, and per pass the minimum and oneDNN's implementation; with
 // --json one JSON line per width (bench/compare_with_reference.py reads it).
@@ -117,18 +117,20 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
     const double flops = 2.0 * static_cast<double>(batch * layer.out * layer.size * layer.size * layer.in * 9);
     const auto label = fmt::format("layer {} ({}→{} at {}×{})", index, layer.in, layer.out, layer.size, layer.size);
     const bool winograd = context.winograd() && thermo::cpu::winograd_fits({layer.in, layer.out, 3, 1, 1});
-    // The backend's rule: Winograd where it fits and oneDNN has the kernel, else direct.
+    const auto preferred = winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
+    // The backend's rule per pass (thermo::cpu::pass_algorithm), then direct if that has no kernel.
     const auto algorithm_for = [&](auto make) {
-      auto pd = make(winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct, true);
-      return pd ? pd : make(dnnl::algorithm::convolution_direct, false);
+      auto pd = make(thermo::cpu::pass_algorithm(preferred, make), true, dnnl::primitive_attr());
+      return pd ? pd : make(dnnl::algorithm::convolution_direct, false, dnnl::primitive_attr());
     };
 
-    const auto forward_pd = algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty) {
-      return dnnl::convolution_forward::primitive_desc(
-          dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, weights, dst, unit,
-                                          padding, padding),
-          engine, allow_empty);
-    });
+    const auto forward_pd =
+        algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr) {
+          return dnnl::convolution_forward::primitive_desc(
+              dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, weights, dst, unit,
+                                              padding, padding),
+              attr, engine, allow_empty);
+        });
     forward.push_back({label + " forward",
                        forward_pd.impl_info_str(),
                        flops,
@@ -137,11 +139,12 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
                         {DNNL_ARG_WEIGHTS, fill.make(forward_pd.weights_desc(), engine)},
                         {DNNL_ARG_DST, fill.make(forward_pd.dst_desc(), engine)}}});
 
-    const auto weights_pd = algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty) {
-      return dnnl::convolution_backward_weights::primitive_desc(
-          dnnl::convolution_backward_weights::desc(algorithm, src, weights, dst, unit, padding, padding), engine,
-          forward_pd, allow_empty);
-    });
+    const auto weights_pd =
+        algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr) {
+          return dnnl::convolution_backward_weights::primitive_desc(
+              dnnl::convolution_backward_weights::desc(algorithm, src, weights, dst, unit, padding, padding), attr,
+              engine, forward_pd, allow_empty);
+        });
     Pass weights_pass{label + " backward weights",
                       weights_pd.impl_info_str(),
                       flops,
@@ -153,11 +156,12 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
       backward.insert(backward.begin(), std::move(weights_pass));
       continue;
     }
-    const auto data_pd = algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty) {
-      return dnnl::convolution_backward_data::primitive_desc(
-          dnnl::convolution_backward_data::desc(algorithm, src, weights, dst, unit, padding, padding), engine,
-          forward_pd, allow_empty);
-    });
+    const auto data_pd =
+        algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr) {
+          return dnnl::convolution_backward_data::primitive_desc(
+              dnnl::convolution_backward_data::desc(algorithm, src, weights, dst, unit, padding, padding), attr, engine,
+              forward_pd, allow_empty);
+        });
     Pass data_pass{label + " backward data",
                    data_pd.impl_info_str(),
                    flops,

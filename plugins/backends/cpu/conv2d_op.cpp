@@ -15,22 +15,6 @@ namespace {
 
 using dnnl::memory;
 
-// Winograd kernels keep transformed tiles of src, dst and weights in a scratchpad that grows with
-// the batch: 1.8 GB for the weight gradient of ConvNet(64)'s 64→128 layer over an evaluation chunk
-// of 1024, 238 MB at batch 128. A pass above this runs direct, so that the setting costs no
-// machine its memory (docs/performance.md, "Memory").
-constexpr std::size_t kWinogradScratchpadLimit = std::size_t{256} << 20;
-
-// Whether the Winograd kernel `make(attr)` gives (a primitive descriptor, empty when oneDNN has
-// none) exists and its scratchpad fits the limit. oneDNN reports the size only in user mode.
-template <typename Make>
-bool winograd_within_limit(const Make& make) {
-  dnnl::primitive_attr sized;
-  sized.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  const auto descriptor = make(sized);
-  return descriptor && descriptor.scratchpad_desc().get_size() <= kWinogradScratchpadLimit;
-}
-
 class CpuConv2d final : public Conv2dOp {
  public:
   CpuConv2d(ContextPtr context, const Conv2dSpec& spec)
@@ -65,7 +49,7 @@ class CpuConv2d final : public Conv2dOp {
         return dnnl::convolution_backward_data::primitive_desc(descriptor, attr, context_->engine(), plan.forward_pd,
                                                                allow_empty);
       };
-      plan.backward_data_pd = make(pass_algorithm(plan, make), true);
+      plan.backward_data_pd = make(pass_algorithm(plan.algorithm, make), true);
       if (!plan.backward_data_pd) plan.backward_data_pd = make(dnnl::algorithm::convolution_direct, false);
       plan.backward_data = dnnl::convolution_backward_data(plan.backward_data_pd);
     }
@@ -93,7 +77,7 @@ class CpuConv2d final : public Conv2dOp {
         return dnnl::convolution_backward_weights::primitive_desc(descriptor, attr, context_->engine(), plan.forward_pd,
                                                                   allow_empty);
       };
-      plan.backward_weights_pd = make(pass_algorithm(plan, make), true);
+      plan.backward_weights_pd = make(pass_algorithm(plan.algorithm, make), true);
       if (!plan.backward_weights_pd) plan.backward_weights_pd = make(dnnl::algorithm::convolution_direct, false);
       plan.backward_weights = dnnl::convolution_backward_weights(plan.backward_weights_pd);
     }
@@ -166,9 +150,8 @@ class CpuConv2d final : public Conv2dOp {
           any_desc(dst_shape, plan->layouts.dst), strides(), paddings(), paddings());
       return dnnl::convolution_forward::primitive_desc(descriptor, attr, context_->engine(), allow_empty);
     };
-    plan->algorithm = preferred_algorithm_;
     plan->layouts = activation_layouts_;
-    plan->algorithm = pass_algorithm(*plan, make);
+    plan->algorithm = pass_algorithm(preferred_algorithm_, make);
     plan->forward_pd = make(plan->algorithm, true);
     if (!plan->forward_pd) {
       plan->algorithm = dnnl::algorithm::convolution_direct;
@@ -200,17 +183,6 @@ class CpuConv2d final : public Conv2dOp {
                            (dst_shape.h - 1) * spec_.stride + spec_.kernel - 2 * spec_.padding,
                            (dst_shape.w - 1) * spec_.stride + spec_.kernel - 2 * spec_.padding};
     return plan_for(src_shape);
-  }
-
-  // The plan's algorithm for a pass that `make(algorithm, allow_empty, attr)` describes: direct
-  // where Winograd's scratchpad for it would exceed the limit.
-  template <typename Make>
-  [[nodiscard]] static dnnl::algorithm pass_algorithm(const Plan& plan, const Make& make) {
-    const auto winograd = dnnl::algorithm::convolution_winograd;
-    if (plan.algorithm != winograd) return plan.algorithm;
-    return winograd_within_limit([&](const dnnl::primitive_attr& attr) { return make(winograd, true, attr); })
-               ? winograd
-               : dnnl::algorithm::convolution_direct;
   }
 
   [[nodiscard]] static bool is_reference(const dnnl::primitive_desc& descriptor) {

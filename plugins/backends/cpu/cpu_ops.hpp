@@ -6,6 +6,7 @@
 
 #include <thermo/backend.hpp>
 
+#include <cstddef>
 #include <memory>
 
 namespace thermo::cpu {
@@ -15,6 +16,28 @@ namespace thermo::cpu {
 // setting is on: 3×3, stride 1, channels in blocks of 16, and from 32 input channels on (measured:
 // 1.85× faster at 64 to 512 channels, slower at 16).
 [[nodiscard]] bool winograd_fits(const Conv2dSpec& spec);
+
+// Winograd kernels keep transformed tiles of src, dst and weights in a scratchpad that grows with
+// the batch: 1.8 GB for the weight gradient of ConvNet(64)'s 64→128 layer over an evaluation chunk
+// of 1024, 238 MB at batch 128. A pass above this runs direct, so that the setting costs no
+// machine its memory (docs/performance.md, "Memory").
+inline constexpr std::size_t kWinogradScratchpadLimit = std::size_t{256} << 20;
+
+// The algorithm of one convolution pass: `preferred` unless it is Winograd and the Winograd kernel
+// `make(algorithm, allow_empty, attr)` describes (a primitive descriptor, empty when oneDNN has
+// none) is missing or its scratchpad exceeds the limit; then direct. oneDNN reports the size only
+// in user scratchpad mode.
+template <typename Make>
+[[nodiscard]] dnnl::algorithm pass_algorithm(dnnl::algorithm preferred, const Make& make) {
+  const auto winograd = dnnl::algorithm::convolution_winograd;
+  if (preferred != winograd) return preferred;
+  dnnl::primitive_attr sized;
+  sized.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const auto descriptor = make(winograd, true, sized);
+  return descriptor && descriptor.scratchpad_desc().get_size() <= kWinogradScratchpadLimit
+             ? winograd
+             : dnnl::algorithm::convolution_direct;
+}
 [[nodiscard]] std::unique_ptr<BatchNormOp> make_batch_norm(ContextPtr context, const BatchNormSpec& spec);
 [[nodiscard]] std::unique_ptr<ReluOp> make_relu(ContextPtr context);
 [[nodiscard]] std::unique_ptr<PoolOp> make_pool(ContextPtr context, const PoolSpec& spec);
