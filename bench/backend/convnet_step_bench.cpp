@@ -7,7 +7,9 @@
 //
 //   backend_convnet_step_bench [--backend cpu] [--threads 2] [--channels 8,64] [--repeats 20]
 //                              [--plugin-dir DIR] [--skip-first-data-gradient] [--winograd]
-// --winograd sets the backend parameter `winograd` (cpu: Winograd kernels for wide 3×3 convolutions).
+//                              [--no-thin-convolutions]
+// --winograd sets the backend parameter `winograd` (cpu: Winograd kernels for wide 3×3 convolutions);
+// --no-thin-convolutions sets `thin_convolutions: false` (cpu: oneDNN for every convolution).
 #include "bench_backend.hpp"
 #include "command_line.hpp"
 
@@ -41,6 +43,7 @@ struct Options {
   std::filesystem::path plugin_dir = THERMO_BENCH_PLUGIN_DIR;
   bool first_data_gradient = true;
   bool winograd = false;
+  bool thin_convolutions = true;
 };
 
 Options parse(int argc, char** argv) {
@@ -60,6 +63,8 @@ Options parse(int argc, char** argv) {
       options.first_data_gradient = false;
     else if (flag == "--winograd")
       options.winograd = true;
+    else if (flag == "--no-thin-convolutions")
+      options.thin_convolutions = false;
     else if (flag == "--channels")
       options.channels = thermo::bench::integer_list(line.value());
     else
@@ -281,6 +286,7 @@ int main(int argc, char** argv) {
     const Options options = parse(argc, argv);
     std::map<std::string, thermo::ParamValue> extra;
     if (options.winograd) extra["winograd"] = thermo::ParamValue{true};
+    if (!options.thin_convolutions) extra["thin_convolutions"] = thermo::ParamValue{false};
     auto backend = thermo::bench::load_backend(options.plugin_dir, options.backend, options.threads, extra);
     for (const auto width : options.channels) run(*backend, width, options);
     return 0;

@@ -3,9 +3,13 @@
 // blocks (see activation_layouts). The OIHW parameter buffer is reordered to the kernel's weight layout per
 // call and weight gradients are reordered back into the OIHW gradient buffer. With the backend's
 // `winograd` setting, 3×3 stride-1 convolutions with many channels use Winograd kernels, each
-// pass whose Winograd scratchpad fits kWinogradScratchpadLimit (the others run direct).
+// pass whose Winograd scratchpad fits kWinogradScratchpadLimit (the others run direct). With the
+// `thin_convolutions` setting (on by default), the forward and backward-data passes that
+// thin_conv_kernels.hpp takes run thermo's own kernels instead, reading plain NCHW or
+// channels-last and writing channels-last.
 #include "cpu_memory.hpp"
 #include "cpu_ops.hpp"
+#include "thin_conv_kernels.hpp"
 
 #include <optional>
 #include <vector>
@@ -22,7 +26,9 @@ class CpuConv2d final : public Conv2dOp {
         spec_(spec),
         activation_layouts_(activation_layouts(spec)),
         preferred_algorithm_(context_->winograd() && winograd_fits(spec) ? dnnl::algorithm::convolution_winograd
-                                                                         : dnnl::algorithm::convolution_direct) {
+                                                                         : dnnl::algorithm::convolution_direct),
+        thin_forward_(context_->thin_convolutions() && thin_conv::fits_forward(spec)),
+        thin_backward_data_(context_->thin_convolutions() && thin_conv::fits_backward_data(spec)) {
     require(spec.in_channels > 0 && spec.out_channels > 0, "conv2d needs positive channel counts");
     require(spec.kernel > 0 && spec.stride > 0 && spec.padding >= 0, "conv2d needs kernel, stride > 0, padding >= 0");
   }
@@ -31,6 +37,13 @@ class CpuConv2d final : public Conv2dOp {
     context_->use_threads();
     Plan& plan = plan_for(src.shape());
     last_forward_ = &plan;
+    if (thin_forward_) {
+      const Readable input = readable(plan.src_converter, src, plan.src_shape);
+      auto& dst_storage = prepare_dst(dst, plan.dst_shape, channels_last_desc(plan.dst_shape), *context_);
+      thin_conv::forward(input.data, input.strides, weight_data(weight), dst_storage.data(), geometry(plan),
+                         context_->threads());
+      return;
+    }
     const auto& src_memory = plan.src_converter.to(storage_of(src), plan.forward_pd.src_desc(), *context_);
     const auto& weights = plan.weights_converter.to(user_weights(weight), plan.forward_pd.weights_desc(), *context_);
     auto& dst_storage = prepare_dst(dst, plan.dst_shape, plan.forward_pd.dst_desc(), *context_);
@@ -41,6 +54,14 @@ class CpuConv2d final : public Conv2dOp {
   void backward_data(const Tensor& diff_dst, ConstVectorView weight, Tensor& diff_src) override {
     context_->use_threads();
     Plan& plan = plan_for_output(diff_dst.shape(), diff_src);
+    if (thin_backward_data_) {
+      const auto diff_dst_memory =
+          plan.data_diff_dst_converter.to(storage_of(diff_dst).memory(), channels_last_desc(plan.dst_shape), *context_);
+      auto& diff_src_storage = prepare_dst(diff_src, plan.src_shape, channels_last_desc(plan.src_shape), *context_);
+      thin_conv::backward_data(static_cast<const float*>(diff_dst_memory.get_data_handle()), weight_data(weight),
+                               diff_src_storage.data(), geometry(plan), context_->threads());
+      return;
+    }
     if (!plan.backward_data) {
       auto make = [&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr = {}) {
         const dnnl::convolution_backward_data::desc descriptor(
@@ -185,6 +206,26 @@ class CpuConv2d final : public Conv2dOp {
     return plan_for(src_shape);
   }
 
+  // An activation as thermo's kernels read it: plain NCHW as it is, any other layout converted to
+  // channels-last (kept in the converter's scratch memory until its next call).
+  struct Readable {
+    const float* data = nullptr;
+    thin_conv::Strides strides;
+  };
+  Readable readable(LayoutConverter& converter, const Tensor& tensor, const Shape4& shape) const {
+    auto& storage = storage_of(tensor);
+    const std::int64_t pixels = shape.h * shape.w;
+    if (is_plain(storage.desc(), shape)) return {storage.data(), {shape.c * pixels, pixels, 1}};
+    const auto converted = converter.to(storage, channels_last_desc(shape), *context_);
+    return {static_cast<const float*>(converted.get_data_handle()), {shape.c * pixels, 1, shape.c}};
+  }
+  [[nodiscard]] thin_conv::Geometry geometry(const Plan& plan) const {
+    return {plan.src_shape.n, spec_.in_channels, spec_.out_channels, plan.src_shape.h, plan.src_shape.w};
+  }
+  const float* weight_data(ConstVectorView weight) const {
+    return static_cast<const float*>(user_weights(weight).get_data_handle());
+  }
+
   [[nodiscard]] static bool is_reference(const dnnl::primitive_desc& descriptor) {
     return std::string(descriptor.impl_info_str()).rfind("ref", 0) == 0;
   }
@@ -237,6 +278,8 @@ class CpuConv2d final : public Conv2dOp {
   Conv2dSpec spec_;
   Layouts activation_layouts_;  // src's and dst's: nhwc, nChw8c or the kernel's choice (any)
   dnnl::algorithm preferred_algorithm_;
+  bool thin_forward_;  // the passes thermo's own kernels run
+  bool thin_backward_data_;
   std::vector<std::unique_ptr<Plan>> plans_;
   Plan* last_forward_ = nullptr;
 };

@@ -58,14 +58,16 @@ Value* as(VectorView view) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(int threads, bool winograd) : context_(std::make_shared<CpuContext>(threads, winograd)) {}
+CpuBackend::CpuBackend(int threads, bool winograd, bool thin_convolutions)
+    : context_(std::make_shared<CpuContext>(threads, winograd, thin_convolutions)) {}
 
 std::string CpuBackend::description() const {
   const auto* version = dnnl::version();
   const int threads = context_->threads();
-  return fmt::format("oneDNN {}.{}.{} on {}, {} thread{}, {}{}", version->major, version->minor, version->patch,
+  return fmt::format("oneDNN {}.{}.{} on {}, {} thread{}, {}{}{}", version->major, version->minor, version->patch,
                      cpu_model(), threads, threads == 1 ? "" : "s", isa_name(dnnl::get_effective_cpu_isa()),
-                     context_->winograd() ? ", winograd convolutions" : "");
+                     context_->winograd() ? ", winograd convolutions" : "",
+                     context_->thin_convolutions() ? ", thermo's thin convolutions" : "");
 }
 
 bool CpuBackend::supports(const BatchNormSpec& spec) const {

@@ -1,5 +1,7 @@
 #include "cpu_context.hpp"
 
+#include "thin_conv_kernels.hpp"
+
 #include <cblas.h>
 #include <omp.h>
 
@@ -7,9 +9,10 @@
 
 namespace thermo::cpu {
 
-CpuContext::CpuContext(int threads, bool winograd)
+CpuContext::CpuContext(int threads, bool winograd, bool thin_convolutions)
     : threads_(threads > 0 ? threads : omp_get_num_procs()),
       winograd_(winograd),
+      thin_convolutions_(thin_convolutions && thin_conv::machine_supports()),
       engine_(dnnl::engine::kind::cpu, 0),
       stream_(engine_) {
   use_threads();

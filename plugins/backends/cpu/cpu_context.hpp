@@ -14,12 +14,15 @@ class CpuContext {
  public:
   // threads = 0: every core the process may use. winograd: 3×3 convolutions with many channels
   // use oneDNN's Winograd kernels (faster; float32 error ~3e-6 instead of ~7e-7 relative).
-  explicit CpuContext(int threads, bool winograd = false);
+  // thin_convolutions: 3×3 convolutions with few channels run thermo's own kernels where they fit
+  // and the machine has AVX-512 (thin_conv_kernels.hpp).
+  explicit CpuContext(int threads, bool winograd = false, bool thin_convolutions = true);
 
   [[nodiscard]] const dnnl::engine& engine() const { return engine_; }
   [[nodiscard]] dnnl::stream& stream() const { return stream_; }
   [[nodiscard]] int threads() const { return threads_; }
   [[nodiscard]] bool winograd() const { return winograd_; }
+  [[nodiscard]] bool thin_convolutions() const { return thin_convolutions_; }
 
   // Makes OpenMP (oneDNN, our loops) and OpenBLAS on this thread use threads(). Cheap; every
   // public entry point calls it.
@@ -31,6 +34,7 @@ class CpuContext {
  private:
   int threads_;
   bool winograd_;
+  bool thin_convolutions_;
   dnnl::engine engine_;
   mutable dnnl::stream stream_;
 };

@@ -27,6 +27,11 @@ class CpuBackendPlugin final : public thermo::BackendPlugin {
              "3×3 stride-1 convolutions with 32+ input channels use oneDNN's Winograd kernels: ~1.8x faster "
              "at ConvNet(64), float32 rounding ~5x larger than direct convolution")
         .def(false);
+    schema
+        .add("thin_convolutions", thermo::ParamType::boolean,
+             "3×3 stride-1 convolutions with few channels (ConvNet(8)'s 3→8 forward, 8→16 backward data) run "
+             "thermo's own AVX-512 kernels, 1.7-2x faster than oneDNN's there; ignored without AVX-512")
+        .def(true);
     return schema;
   }
   [[nodiscard]] std::unique_ptr<thermo::Backend> create(const thermo::Params& params) const override {
@@ -36,7 +41,8 @@ class CpuBackendPlugin final : public thermo::BackendPlugin {
                               std::to_string(threads));
     }
     const bool winograd = params.has("winograd") && params.get_bool("winograd");
-    return std::make_unique<thermo::cpu::CpuBackend>(static_cast<int>(threads), winograd);
+    const bool thin_convolutions = !params.has("thin_convolutions") || params.get_bool("thin_convolutions");
+    return std::make_unique<thermo::cpu::CpuBackend>(static_cast<int>(threads), winograd, thin_convolutions);
   }
 };
 

@@ -1,0 +1,130 @@
+// The cpu backend's other convolution algorithms: Winograd (the `winograd` setting) and thermo's
+// own thin kernels (`thin_convolutions`) agree with the float64 reference within the conformance
+// suite's convolution tolerance, and really are other algorithms than oneDNN's direct kernels.
+#include "cpu_backend.hpp"
+#include "reference_ops.hpp"
+#include "thin_conv_kernels.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+
+namespace thermo::cpu {
+namespace {
+
+std::vector<double> random_values(std::mt19937_64& engine, std::size_t count, double bound) {
+  std::uniform_real_distribution<float> distribution(static_cast<float>(-bound), static_cast<float>(bound));
+  std::vector<double> values(count);
+  for (auto& value : values) value = static_cast<double>(distribution(engine));
+  return values;
+}
+
+std::vector<double> read(Backend& backend, const Tensor& tensor) {
+  std::vector<float> host(static_cast<std::size_t>(tensor.shape().count()));
+  backend.read_tensor(tensor, host.data());
+  return {host.begin(), host.end()};
+}
+
+Tensor write(Backend& backend, const Shape4& shape, const std::vector<double>& values) {
+  std::vector<float> host(values.begin(), values.end());
+  Tensor tensor = backend.create_tensor(shape);
+  backend.write_tensor(host.data(), tensor);
+  return tensor;
+}
+
+// max |a − e| / (|e| + rms(e)), the conformance suite's measure.
+double worst_error(const std::vector<double>& actual, const std::vector<double>& expected) {
+  double squares = 0.0;
+  for (const double value : expected) squares += value * value;
+  const double rms = std::sqrt(squares / static_cast<double>(expected.size()));
+  double worst = 0.0;
+  for (std::size_t index = 0; index < actual.size(); ++index) {
+    worst = std::max(worst, std::abs(actual[index] - expected[index]) / (std::abs(expected[index]) + rms));
+  }
+  return worst;
+}
+
+// Forward, backward data and backward weights of `spec` on src `shape` through each backend:
+// every result within 1e-4 of the float64 reference, and the first backend's forward (or, with
+// `compare_backward_data`, backward data) differs from the second's (another algorithm, another
+// rounding).
+void check_against_reference(std::mt19937_64& engine, CpuBackend& candidate, CpuBackend& direct, const Shape4& shape,
+                             const Conv2dSpec& spec, bool compare_backward_data) {
+  INFO("src " << to_string(shape) << ", " << spec.in_channels << " to " << spec.out_channels << " channels");
+  const Shape4 dst_shape = spec.output_shape(shape);
+  const auto src = random_values(engine, static_cast<std::size_t>(shape.count()), 1.0);
+  const auto weight = random_values(engine, static_cast<std::size_t>(spec.weight_count()),
+                                    1.0 / std::sqrt(static_cast<double>(spec.in_channels * 9)));
+  const auto diff_dst = random_values(engine, static_cast<std::size_t>(dst_shape.count()), 1.0);
+  namespace ref = conformance::reference;
+  const auto expected_dst = ref::conv2d_forward(src, shape, weight, spec);
+  const auto expected_diff_src = ref::conv2d_backward_data(diff_dst, shape, weight, spec);
+  const auto expected_diff_weight = ref::conv2d_backward_weights(src, shape, diff_dst, spec);
+  std::vector<double> candidate_result;
+  for (CpuBackend* backend : {&candidate, &direct}) {
+    auto op = backend->make_conv2d(spec);
+    auto weight_buffer = backend->allocate(weight.size(), DType::f32);
+    std::vector<float> host_weight(weight.begin(), weight.end());
+    backend->upload(host_weight.data(), weight_buffer->view());
+    auto diff_weight = backend->allocate(weight.size(), DType::f32);
+    const Tensor src_tensor = write(*backend, shape, src);
+    const Tensor diff_dst_tensor = write(*backend, dst_shape, diff_dst);
+    Tensor dst = backend->create_tensor(dst_shape);
+    Tensor diff_src = backend->create_tensor(shape);
+    op->forward(src_tensor, weight_buffer->view(), dst);
+    op->backward_data(diff_dst_tensor, weight_buffer->view(), diff_src);
+    op->backward_weights(src_tensor, diff_dst_tensor, diff_weight->view());
+    std::vector<float> host_diff_weight(weight.size());
+    backend->download(diff_weight->view(), host_diff_weight.data());
+    const auto result_dst = read(*backend, dst);
+    const auto result_diff_src = read(*backend, diff_src);
+    CHECK(worst_error(result_dst, expected_dst) < 1e-4);
+    CHECK(worst_error(result_diff_src, expected_diff_src) < 1e-4);
+    CHECK(worst_error({host_diff_weight.begin(), host_diff_weight.end()}, expected_diff_weight) < 1e-4);
+    const auto& compared = compare_backward_data ? result_diff_src : result_dst;
+    if (backend == &candidate) {
+      candidate_result = compared;
+    } else {
+      CHECK(compared != candidate_result);
+    }
+  }
+}
+
+TEST_CASE("cpu backend: Winograd convolutions match the float64 reference") {
+  std::mt19937_64 engine(3);
+  CpuBackend winograd(2, true, false);
+  CpuBackend direct(2, false, false);
+  CHECK(winograd.description().find("winograd") != std::string::npos);
+  check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 48, 3, 1, 1}, false);
+  check_against_reference(engine, winograd, direct, {3, 64, 6, 6}, {64, 64, 3, 1, 1}, false);
+}
+
+TEST_CASE("cpu backend: thermo's thin convolutions match the float64 reference") {
+  if (!thin_conv::machine_supports()) {
+    MESSAGE("skipped: this machine has no AVX-512, so the cpu backend runs oneDNN for every convolution");
+    return;
+  }
+  std::mt19937_64 engine(4);
+  CpuBackend thin(2, false, true);
+  CpuBackend direct(2, false, false);
+  CHECK(thin.description().find("thin convolutions") != std::string::npos);
+  CHECK(direct.description().find("thin convolutions") == std::string::npos);
+  // The forward kernel: widths that are a multiple of 16 read in place (32: blocks at both edges;
+  // 16: one block that is both; 48: a middle block), others through the padded copy (5, 19);
+  // plain NCHW input (3 channels: the gathered batch) and channels-last.
+  check_against_reference(engine, thin, direct, {3, 3, 32, 32}, {3, 8, 3, 1, 1}, false);
+  check_against_reference(engine, thin, direct, {2, 3, 16, 48}, {3, 8, 3, 1, 1}, false);
+  check_against_reference(engine, thin, direct, {1, 3, 5, 19}, {3, 8, 3, 1, 1}, false);
+  check_against_reference(engine, thin, direct, {5, 8, 16, 16}, {8, 8, 3, 1, 1}, false);
+  check_against_reference(engine, thin, direct, {2, 5, 7, 9}, {5, 8, 3, 1, 1}, false);
+  // Backward data, 8→16 and 8→8, in place and padded.
+  check_against_reference(engine, thin, direct, {3, 8, 32, 32}, {8, 16, 3, 1, 1}, true);
+  check_against_reference(engine, thin, direct, {2, 8, 13, 21}, {8, 16, 3, 1, 1}, true);
+  check_against_reference(engine, thin, direct, {2, 8, 16, 16}, {8, 8, 3, 1, 1}, true);
+  // Batch 1: one of the two threads has no image.
+  check_against_reference(engine, thin, direct, {1, 8, 32, 32}, {8, 16, 3, 1, 1}, true);
+}
+
+}  // namespace
+}  // namespace thermo::cpu
