@@ -253,7 +253,7 @@ bool machine_supports() {
 }
 
 bool fits_forward(const Conv2dSpec& spec) {
-  return three_by_three_same(spec) && spec.in_channels <= 8 && spec.out_channels == 8;
+  return three_by_three_same(spec) && spec.in_channels <= 8 && (spec.out_channels == 8 || spec.out_channels == 16);
 }
 
 bool fits_backward_data(const Conv2dSpec& spec) {

@@ -1,7 +1,7 @@
 #pragma once
 // thermo's own kernels for 3×3, stride-1, padding-1 convolutions with few channels: ConvNet(8)'s
-// 3→8 forward and 8→16 backward data, where oneDNN 2.6's direct kernels reach 30-60% of the
-// machine's float32 peak and these 85-90% (docs/performance.md). AVX-512 (F and VL); float32
+// 3→8 and 8→16 forward and 8→16 backward data, where oneDNN 2.6's direct kernels reach 30-80% of
+// the machine's float32 peak and these 85-90% (docs/performance.md). AVX-512 (F and VL); float32
 // products and sums, like oneDNN's direct kernels, in another order.
 
 #include <thermo/backend.hpp>
@@ -33,8 +33,9 @@ struct Geometry {
 
 // The passes the kernels take, 3×3, stride 1, padding 1, where they were measured faster than
 // oneDNN 2.6 at batch 128 (docs/performance.md):
-//  - forward: up to 8 input channels, 8 output channels (3→8 at 32×32: 0.39-0.42 ms against
-//    0.65-0.87; 8→8 at 16×16: 0.20 against 0.44); at 8→16 they tie, and oneDNN keeps it;
+//  - forward: up to 8 input channels, 8 or 16 output channels (3→8 at 32×32: 0.39-0.42 ms against
+//    0.65-0.87; 8→8 at 16×16: 0.20 against 0.44; 8→16 at 32×32: 1.5-1.8 ms, a tie alone, and
+//    within ConvNet(8)'s step all forward convolutions 3.77-3.87 ms against 3.89-4.08);
 //  - backward data: 8 input channels, 8 or 16 output channels (8→16 at 32×32: 1.5-1.7 ms against
 //    2.8 channels-last).
 // The weight gradient stays with oneDNN: a kernel of this design tied with it (8→16: 1.7 against
