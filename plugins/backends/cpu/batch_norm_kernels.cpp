@@ -281,16 +281,33 @@ void max_pool_run(const float* src, float* dst, Index runtime_block, const PoolW
 template <int kBlock, bool kRelu>
 void max_pool_gradient_sums(const float* pooled_dst, const float* diff_pooled, Index runtime_block,
                             const PoolWindows& windows, double* sum, double* weighted) {
-  const Index block = kBlock > 0 ? kBlock : runtime_block;
   const Index positions = windows.pooled_height() * windows.pooled_width();
-  for (Index position = 0; position < positions; ++position) {
-    const float* best = pooled_dst + position * block;
-    const float* diff = diff_pooled + position * block;
+  if constexpr (kBlock > 0) {
+    // The run's sums in registers (through memory they chain every position's additions).
+    double s[kBlock] = {}, w[kBlock] = {};
+    for (Index position = 0; position < positions; ++position) {
+      const float* best = pooled_dst + position * kBlock;
+      const float* diff = diff_pooled + position * kBlock;
 #pragma omp simd
-    for (Index j = 0; j < block; ++j) {
-      const float g = passed<kRelu>(diff[j], best[j]);
-      sum[j] += static_cast<double>(g);
-      weighted[j] += static_cast<double>(g) * static_cast<double>(best[j]);
+      for (int j = 0; j < kBlock; ++j) {
+        const float g = passed<kRelu>(diff[j], best[j]);
+        s[j] += static_cast<double>(g);
+        w[j] += static_cast<double>(g) * static_cast<double>(best[j]);
+      }
+    }
+    for (int j = 0; j < kBlock; ++j) {
+      sum[j] += s[j];
+      weighted[j] += w[j];
+    }
+  } else {
+    for (Index position = 0; position < positions; ++position) {
+      const float* best = pooled_dst + position * runtime_block;
+      const float* diff = diff_pooled + position * runtime_block;
+      for (Index j = 0; j < runtime_block; ++j) {
+        const float g = passed<kRelu>(diff[j], best[j]);
+        sum[j] += static_cast<double>(g);
+        weighted[j] += static_cast<double>(g) * static_cast<double>(best[j]);
+      }
     }
   }
 }
