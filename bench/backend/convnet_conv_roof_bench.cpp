@@ -116,21 +116,24 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
     const memory::desc dst({batch, layer.out, layer.size, layer.size}, f32, any);
     const double flops = 2.0 * static_cast<double>(batch * layer.out * layer.size * layer.size * layer.in * 9);
     const auto label = fmt::format("layer {} ({}→{} at {}×{})", index, layer.in, layer.out, layer.size, layer.size);
-    const bool winograd = context.winograd() && thermo::cpu::winograd_fits({layer.in, layer.out, 3, 1, 1});
-    const auto preferred = winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
-    // The backend's rule per pass (thermo::cpu::pass_algorithm), then direct if that has no kernel.
-    const auto algorithm_for = [&](auto make) {
+    const thermo::Conv2dSpec spec{layer.in, layer.out, 3, 1, 1};
+    // The backend's rule per pass (thermo::cpu::winograd_fits, pass_algorithm), then direct if
+    // that has no kernel.
+    const auto algorithm_for = [&](thermo::cpu::ConvPass pass, auto make) {
+      const bool winograd = context.winograd() && thermo::cpu::winograd_fits(spec, pass);
+      const auto preferred = winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
       auto pd = make(thermo::cpu::pass_algorithm(preferred, make), true, dnnl::primitive_attr());
       return pd ? pd : make(dnnl::algorithm::convolution_direct, false, dnnl::primitive_attr());
     };
 
     const auto forward_pd =
-        algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr) {
-          return dnnl::convolution_forward::primitive_desc(
-              dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, weights, dst, unit,
-                                              padding, padding),
-              attr, engine, allow_empty);
-        });
+        algorithm_for(thermo::cpu::ConvPass::forward,
+                      [&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr) {
+                        return dnnl::convolution_forward::primitive_desc(
+                            dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, weights,
+                                                            dst, unit, padding, padding),
+                            attr, engine, allow_empty);
+                      });
     forward.push_back({label + " forward",
                        forward_pd.impl_info_str(),
                        flops,
@@ -139,8 +142,9 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
                         {DNNL_ARG_WEIGHTS, fill.make(forward_pd.weights_desc(), engine)},
                         {DNNL_ARG_DST, fill.make(forward_pd.dst_desc(), engine)}}});
 
-    const auto weights_pd =
-        algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr) {
+    const auto weights_pd = algorithm_for(
+        thermo::cpu::ConvPass::backward,
+        [&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr) {
           return dnnl::convolution_backward_weights::primitive_desc(
               dnnl::convolution_backward_weights::desc(algorithm, src, weights, dst, unit, padding, padding), attr,
               engine, forward_pd, allow_empty);
@@ -156,12 +160,12 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
       backward.insert(backward.begin(), std::move(weights_pass));
       continue;
     }
-    const auto data_pd =
-        algorithm_for([&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr) {
-          return dnnl::convolution_backward_data::primitive_desc(
-              dnnl::convolution_backward_data::desc(algorithm, src, weights, dst, unit, padding, padding), attr, engine,
-              forward_pd, allow_empty);
-        });
+    const auto data_pd = algorithm_for(thermo::cpu::ConvPass::backward, [&](dnnl::algorithm algorithm, bool allow_empty,
+                                                                            const dnnl::primitive_attr& attr) {
+      return dnnl::convolution_backward_data::primitive_desc(
+          dnnl::convolution_backward_data::desc(algorithm, src, weights, dst, unit, padding, padding), attr, engine,
+          forward_pd, allow_empty);
+    });
     Pass data_pass{label + " backward data",
                    data_pd.impl_info_str(),
                    flops,

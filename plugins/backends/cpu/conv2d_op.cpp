@@ -2,8 +2,9 @@
 // AVX-512), except for convolutions with few channels, which run channels-last or in 8-channel
 // blocks (see activation_layouts). The OIHW parameter buffer is reordered to the kernel's weight layout per
 // call and weight gradients are reordered back into the OIHW gradient buffer. With the backend's
-// `winograd` setting, 3×3 stride-1 convolutions with many channels use Winograd kernels, each
-// pass whose Winograd scratchpad fits kWinogradScratchpadLimit (the others run direct). With the
+// `winograd` setting, 3×3 stride-1 convolutions with many channels use Winograd kernels
+// (winograd_fits, per pass: the backward passes from fewer channels than the forward), each pass
+// whose Winograd scratchpad fits kWinogradScratchpadLimit (the others run direct). With the
 // `thin_convolutions` setting (on by default), the forward and backward-data passes that
 // thin_conv_kernels.hpp takes run thermo's own kernels instead, reading plain NCHW or
 // channels-last and writing channels-last.
@@ -25,8 +26,8 @@ class CpuConv2d final : public Conv2dOp {
       : context_(std::move(context)),
         spec_(spec),
         activation_layouts_(activation_layouts(spec)),
-        preferred_algorithm_(context_->winograd() && winograd_fits(spec) ? dnnl::algorithm::convolution_winograd
-                                                                         : dnnl::algorithm::convolution_direct),
+        forward_algorithm_(preferred_algorithm(spec, ConvPass::forward)),
+        backward_algorithm_(preferred_algorithm(spec, ConvPass::backward)),
         thin_forward_(context_->thin_convolutions() && thin_conv::fits_forward(spec)),
         thin_backward_data_(context_->thin_convolutions() && thin_conv::fits_backward_data(spec)) {
     require(spec.in_channels > 0 && spec.out_channels > 0, "conv2d needs positive channel counts");
@@ -70,7 +71,7 @@ class CpuConv2d final : public Conv2dOp {
         return dnnl::convolution_backward_data::primitive_desc(descriptor, attr, context_->engine(), plan.forward_pd,
                                                                allow_empty);
       };
-      plan.backward_data_pd = make(pass_algorithm(plan.algorithm, make), true);
+      plan.backward_data_pd = make(pass_algorithm(backward_algorithm_, make), true);
       if (!plan.backward_data_pd) plan.backward_data_pd = make(dnnl::algorithm::convolution_direct, false);
       plan.backward_data = dnnl::convolution_backward_data(plan.backward_data_pd);
     }
@@ -98,7 +99,7 @@ class CpuConv2d final : public Conv2dOp {
         return dnnl::convolution_backward_weights::primitive_desc(descriptor, attr, context_->engine(), plan.forward_pd,
                                                                   allow_empty);
       };
-      plan.backward_weights_pd = make(pass_algorithm(plan.algorithm, make), true);
+      plan.backward_weights_pd = make(pass_algorithm(backward_algorithm_, make), true);
       if (!plan.backward_weights_pd) plan.backward_weights_pd = make(dnnl::algorithm::convolution_direct, false);
       plan.backward_weights = dnnl::convolution_backward_weights(plan.backward_weights_pd);
     }
@@ -172,7 +173,7 @@ class CpuConv2d final : public Conv2dOp {
       return dnnl::convolution_forward::primitive_desc(descriptor, attr, context_->engine(), allow_empty);
     };
     plan->layouts = activation_layouts_;
-    plan->algorithm = pass_algorithm(preferred_algorithm_, make);
+    plan->algorithm = pass_algorithm(forward_algorithm_, make);
     plan->forward_pd = make(plan->algorithm, true);
     if (!plan->forward_pd) {
       plan->algorithm = dnnl::algorithm::convolution_direct;
@@ -226,6 +227,11 @@ class CpuConv2d final : public Conv2dOp {
     return static_cast<const float*>(user_weights(weight).get_data_handle());
   }
 
+  [[nodiscard]] dnnl::algorithm preferred_algorithm(const Conv2dSpec& spec, ConvPass pass) const {
+    return context_->winograd() && winograd_fits(spec, pass) ? dnnl::algorithm::convolution_winograd
+                                                             : dnnl::algorithm::convolution_direct;
+  }
+
   [[nodiscard]] static bool is_reference(const dnnl::primitive_desc& descriptor) {
     return std::string(descriptor.impl_info_str()).rfind("ref", 0) == 0;
   }
@@ -276,9 +282,10 @@ class CpuConv2d final : public Conv2dOp {
 
   ContextPtr context_;
   Conv2dSpec spec_;
-  Layouts activation_layouts_;  // src's and dst's: nhwc, nChw8c or the kernel's choice (any)
-  dnnl::algorithm preferred_algorithm_;
-  bool thin_forward_;  // the passes thermo's own kernels run
+  Layouts activation_layouts_;          // src's and dst's: nhwc, nChw8c or the kernel's choice (any)
+  dnnl::algorithm forward_algorithm_;   // preferred; each pass falls back to direct (pass_algorithm)
+  dnnl::algorithm backward_algorithm_;  // of backward data and backward weights
+  bool thin_forward_;                   // the passes thermo's own kernels run
   bool thin_backward_data_;
   std::vector<std::unique_ptr<Plan>> plans_;
   Plan* last_forward_ = nullptr;
@@ -286,8 +293,9 @@ class CpuConv2d final : public Conv2dOp {
 
 }  // namespace
 
-bool winograd_fits(const Conv2dSpec& spec) {
-  return spec.kernel == 3 && spec.stride == 1 && spec.in_channels >= 32 && spec.in_channels % 16 == 0 &&
+bool winograd_fits(const Conv2dSpec& spec, ConvPass pass) {
+  const std::int64_t fewest_in_channels = pass == ConvPass::forward ? 32 : 16;
+  return spec.kernel == 3 && spec.stride == 1 && spec.in_channels >= fewest_in_channels && spec.in_channels % 16 == 0 &&
          spec.out_channels % 16 == 0;
 }
 

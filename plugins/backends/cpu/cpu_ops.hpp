@@ -12,10 +12,14 @@
 namespace thermo::cpu {
 
 [[nodiscard]] std::unique_ptr<Conv2dOp> make_conv2d(ContextPtr context, const Conv2dSpec& spec);
-// Whether a convolution runs oneDNN's Winograd F(4×4, 3×3) kernels when the backend's `winograd`
-// setting is on: 3×3, stride 1, channels in blocks of 16, and from 32 input channels on (measured:
-// 1.85× faster at 64 to 512 channels, slower at 16).
-[[nodiscard]] bool winograd_fits(const Conv2dSpec& spec);
+// A convolution's forward pass, or its backward passes (data and weights).
+enum class ConvPass { forward, backward };
+// Whether a convolution pass runs oneDNN's Winograd F(4×4, 3×3) kernels when the backend's
+// `winograd` setting is on: 3×3, stride 1, channels in blocks of 16, and from 32 input channels on
+// for the forward, 16 for the backward passes (measured: 1.85× faster at 64 to 512 channels; at
+// ConvNet(8)'s 16→32 layer the backward passes took 0.9 ms less per step and the forward 0.1 ms
+// more, docs/performance.md).
+[[nodiscard]] bool winograd_fits(const Conv2dSpec& spec, ConvPass pass);
 
 // Winograd kernels keep transformed tiles of src, dst and weights in a scratchpad that grows with
 // the batch: 1.8 GB for the weight gradient of ConvNet(64)'s 64→128 layer over an evaluation chunk

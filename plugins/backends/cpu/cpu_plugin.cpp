@@ -24,8 +24,8 @@ class CpuBackendPlugin final : public thermo::BackendPlugin {
         .min(0);
     schema
         .add("winograd", thermo::ParamType::boolean,
-             "3×3 stride-1 convolutions with 32+ input channels use oneDNN's Winograd kernels: ~1.8x faster "
-             "at ConvNet(64), float32 rounding ~5x larger than direct convolution")
+             "3×3 stride-1 convolutions with 32+ input channels (backward passes: 16+) use oneDNN's Winograd "
+             "kernels: ~1.8x faster at ConvNet(64), float32 rounding ~5x larger than direct convolution")
         .def(false);
     schema
         .add("thin_convolutions", thermo::ParamType::boolean,

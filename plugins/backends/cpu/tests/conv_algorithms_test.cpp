@@ -105,6 +105,8 @@ TEST_CASE("cpu backend: Winograd convolutions match the float64 reference") {
   CHECK(winograd.description().find("winograd") != std::string::npos);
   check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 48, 3, 1, 1}, {true, true});
   check_against_reference(engine, winograd, direct, {3, 64, 6, 6}, {64, 64, 3, 1, 1}, {true, true});
+  // 16 input channels: Winograd backward, direct forward (winograd_fits per pass).
+  check_against_reference(engine, winograd, direct, {2, 16, 8, 8}, {16, 32, 3, 1, 1}, {false, true});
 }
 
 TEST_CASE("cpu backend: thermo's thin convolutions match the float64 reference") {
