@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace thermo::cpu::thin_conv {
@@ -213,15 +214,18 @@ THERMO_AVX512 void forward_image_in_place(const float* src, const Strides& strid
 void convolve(const float* src, const Strides& src_strides, Index in_channels, const float* packed, float* dst,
               Index out_channels, Index batch, Index height, Index width, int threads) {
   const int team = static_cast<int>(std::clamp<Index>(threads, 1, batch));
+  const bool in_place = width % kBlock == 0;
+  const bool wide = out_channels % 16 == 0;
 #pragma omp parallel num_threads(team) if (team > 1)
   {
-    PaddedImage image(in_channels, height, width, src_strides);
+    // Only widths the in-place kernel cannot read need the padded copy (allocated and zeroed here).
+    std::optional<PaddedImage> image;
+    if (!in_place) image.emplace(in_channels, height, width, src_strides);
 #pragma omp for schedule(static)
     for (Index n = 0; n < batch; ++n) {
       const float* src_image = src + n * src_strides.image;
       float* dst_image = dst + n * height * width * out_channels;
-      const bool wide = out_channels % 16 == 0;
-      if (width % kBlock == 0) {
+      if (in_place) {
         if (wide) {
           forward_image_in_place<16>(src_image, src_strides, in_channels, packed, out_channels, height, width,
                                      dst_image);
@@ -231,11 +235,11 @@ void convolve(const float* src, const Strides& src_strides, Index in_channels, c
         }
         continue;
       }
-      image.start(src_image);
+      image->start(src_image);
       if (wide) {
-        forward_image<16>(image, packed, out_channels, height, width, dst_image);
+        forward_image<16>(*image, packed, out_channels, height, width, dst_image);
       } else {
-        forward_image<8>(image, packed, out_channels, height, width, dst_image);
+        forward_image<8>(*image, packed, out_channels, height, width, dst_image);
       }
     }
   }
