@@ -94,47 +94,52 @@ void channel_sums(const ChannelBlocks& layout, int threads, std::vector<double>&
   }
 }
 
+// Per channel j of a run, the float64 sums over its positions i of two terms, added to sum_a[j]
+// and sum_b[j]: term(i, j, a, b) adds position i's terms of channel j to a and b. A block of one channel sums as an
+// OpenMP simd reduction; compile-time blocks keep the run's sums in registers (through memory they would chain every
+// position's additions), each channel adding its terms in position order; other blocks add into
+// sum_a and sum_b directly, in the same order.
+template <int kBlock, typename Term>
+inline void paired_sums(Index positions, Index runtime_block, double* sum_a, double* sum_b, const Term& term) {
+  if constexpr (kBlock == 1) {
+    double a = 0.0, b = 0.0;
+#pragma omp simd reduction(+ : a, b)
+    for (Index i = 0; i < positions; ++i) {
+      term(i, Index{0}, a, b);
+    }
+    sum_a[0] += a;
+    sum_b[0] += b;
+  } else if constexpr (kBlock > 1) {
+    double a[kBlock] = {}, b[kBlock] = {};
+    for (Index i = 0; i < positions; ++i) {
+#pragma omp simd
+      for (int j = 0; j < kBlock; ++j) {
+        term(i, j, a[j], b[j]);
+      }
+    }
+    for (int j = 0; j < kBlock; ++j) {
+      sum_a[j] += a[j];
+      sum_b[j] += b[j];
+    }
+  } else {
+    for (Index i = 0; i < positions; ++i) {
+      for (Index j = 0; j < runtime_block; ++j) {
+        term(i, j, sum_a[j], sum_b[j]);
+      }
+    }
+  }
+}
+
 // Σ (x − shift) and Σ (x − shift)² over one run.
 template <int kBlock>
 void shifted_sums(const float* run, Index spatial, Index runtime_block, const float* shift, double* sum,
                   double* squares) {
-  if constexpr (kBlock == 1) {
-    const double k = shift[0];
-    double s = 0.0, q = 0.0;
-#pragma omp simd reduction(+ : s, q)
-    for (Index i = 0; i < spatial; ++i) {
-      const double d = static_cast<double>(run[i]) - k;
-      s += d;
-      q += d * d;
-    }
-    sum[0] += s;
-    squares[0] += q;
-  } else if constexpr (kBlock > 1) {
-    double k[kBlock], s[kBlock] = {}, q[kBlock] = {};
-    for (int j = 0; j < kBlock; ++j) k[j] = static_cast<double>(shift[j]);
-    for (Index i = 0; i < spatial; ++i) {
-      const float* x = run + i * kBlock;
-#pragma omp simd
-      for (int j = 0; j < kBlock; ++j) {
-        const double d = static_cast<double>(x[j]) - k[j];
-        s[j] += d;
-        q[j] += d * d;
-      }
-    }
-    for (int j = 0; j < kBlock; ++j) {
-      sum[j] += s[j];
-      squares[j] += q[j];
-    }
-  } else {
-    for (Index i = 0; i < spatial; ++i) {
-      const float* x = run + i * runtime_block;
-      for (Index j = 0; j < runtime_block; ++j) {
-        const double d = static_cast<double>(x[j]) - static_cast<double>(shift[j]);
-        sum[j] += d;
-        squares[j] += d * d;
-      }
-    }
-  }
+  const Index block = kBlock > 0 ? kBlock : runtime_block;
+  paired_sums<kBlock>(spatial, runtime_block, sum, squares, [=](Index i, Index j, double& sum_j, double& squares_j) {
+    const double d = static_cast<double>(run[i * block + j]) - static_cast<double>(shift[j]);
+    sum_j += d;
+    squares_j += d * d;
+  });
 }
 
 template <int kBlock, bool kRelu>
@@ -165,47 +170,13 @@ void normalise_run(const float* src, float* dst, Index spatial, Index runtime_bl
 template <int kBlock, bool kRelu>
 void gradient_sums(const float* src, const float* diff_dst, Index spatial, Index runtime_block, const float* high,
                    const float* low, const float* inverse, double* sum, double* weighted) {
-  if constexpr (kBlock == 1) {
-    const float h = high[0], l = low[0], v = inverse[0];
-    double s = 0.0, w = 0.0;
-#pragma omp simd reduction(+ : s, w)
-    for (Index i = 0; i < spatial; ++i) {
-      const float y = normalised(src[i], h, l, v);
-      const float g = passed<kRelu>(diff_dst[i], y);
-      s += static_cast<double>(g);
-      w += static_cast<double>(g) * static_cast<double>(y);
-    }
-    sum[0] += s;
-    weighted[0] += w;
-  } else if constexpr (kBlock > 1) {
-    double s[kBlock] = {}, w[kBlock] = {};
-    for (Index i = 0; i < spatial; ++i) {
-      const float* x = src + i * kBlock;
-      const float* dy = diff_dst + i * kBlock;
-#pragma omp simd
-      for (int j = 0; j < kBlock; ++j) {
-        const float y = normalised(x[j], high[j], low[j], inverse[j]);
-        const float g = passed<kRelu>(dy[j], y);
-        s[j] += static_cast<double>(g);
-        w[j] += static_cast<double>(g) * static_cast<double>(y);
-      }
-    }
-    for (int j = 0; j < kBlock; ++j) {
-      sum[j] += s[j];
-      weighted[j] += w[j];
-    }
-  } else {
-    for (Index i = 0; i < spatial; ++i) {
-      const float* x = src + i * runtime_block;
-      const float* dy = diff_dst + i * runtime_block;
-      for (Index j = 0; j < runtime_block; ++j) {
-        const float y = normalised(x[j], high[j], low[j], inverse[j]);
-        const float g = passed<kRelu>(dy[j], y);
-        sum[j] += static_cast<double>(g);
-        weighted[j] += static_cast<double>(g) * static_cast<double>(y);
-      }
-    }
-  }
+  const Index block = kBlock > 0 ? kBlock : runtime_block;
+  paired_sums<kBlock>(spatial, runtime_block, sum, weighted, [=](Index i, Index j, double& sum_j, double& weighted_j) {
+    const float y = normalised(src[i * block + j], high[j], low[j], inverse[j]);
+    const auto g = static_cast<double>(passed<kRelu>(diff_dst[i * block + j], y));
+    sum_j += g;
+    weighted_j += g * static_cast<double>(y);
+  });
 }
 
 // diff_src = inverse_std·g − offset − x̂·slope, per channel.
@@ -281,35 +252,14 @@ void max_pool_run(const float* src, float* dst, Index runtime_block, const PoolW
 template <int kBlock, bool kRelu>
 void max_pool_gradient_sums(const float* pooled_dst, const float* diff_pooled, Index runtime_block,
                             const PoolWindows& windows, double* sum, double* weighted) {
-  const Index positions = windows.pooled_height() * windows.pooled_width();
-  if constexpr (kBlock > 0) {
-    // The run's sums in registers (through memory they chain every position's additions).
-    double s[kBlock] = {}, w[kBlock] = {};
-    for (Index position = 0; position < positions; ++position) {
-      const float* best = pooled_dst + position * kBlock;
-      const float* diff = diff_pooled + position * kBlock;
-#pragma omp simd
-      for (int j = 0; j < kBlock; ++j) {
-        const float g = passed<kRelu>(diff[j], best[j]);
-        s[j] += static_cast<double>(g);
-        w[j] += static_cast<double>(g) * static_cast<double>(best[j]);
-      }
-    }
-    for (int j = 0; j < kBlock; ++j) {
-      sum[j] += s[j];
-      weighted[j] += w[j];
-    }
-  } else {
-    for (Index position = 0; position < positions; ++position) {
-      const float* best = pooled_dst + position * runtime_block;
-      const float* diff = diff_pooled + position * runtime_block;
-      for (Index j = 0; j < runtime_block; ++j) {
-        const float g = passed<kRelu>(diff[j], best[j]);
-        sum[j] += static_cast<double>(g);
-        weighted[j] += static_cast<double>(g) * static_cast<double>(best[j]);
-      }
-    }
-  }
+  const Index block = kBlock > 0 ? kBlock : runtime_block;
+  paired_sums<kBlock>(windows.pooled_height() * windows.pooled_width(), runtime_block, sum, weighted,
+                      [=](Index position, Index j, double& sum_j, double& weighted_j) {
+                        const float best = pooled_dst[position * block + j];
+                        const auto g = static_cast<double>(passed<kRelu>(diff_pooled[position * block + j], best));
+                        sum_j += g;
+                        weighted_j += g * static_cast<double>(best);
+                      });
 }
 
 // diff_src over one run: inverse_std·g − offset − x̂·slope, g as in max_pool_gradient_sums, the
