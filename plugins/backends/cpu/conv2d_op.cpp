@@ -299,6 +299,20 @@ bool winograd_fits(const Conv2dSpec& spec, ConvPass pass) {
          spec.out_channels % 16 == 0;
 }
 
+bool machine_has_winograd() {
+  static const bool available = [] {
+    const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    auto any = [](const memory::dims& dims) {
+      return memory::desc(dims, memory::data_type::f32, memory::format_tag::any);
+    };
+    const dnnl::convolution_forward::desc descriptor(dnnl::prop_kind::forward_training,
+                                                     dnnl::algorithm::convolution_winograd, any({2, 32, 8, 8}),
+                                                     any({32, 32, 3, 3}), any({2, 32, 8, 8}), {1, 1}, {1, 1}, {1, 1});
+    return static_cast<bool>(dnnl::convolution_forward::primitive_desc(descriptor, engine, true));
+  }();
+  return available;
+}
+
 std::unique_ptr<Conv2dOp> make_conv2d(ContextPtr context, const Conv2dSpec& spec) {
   return std::make_unique<CpuConv2d>(std::move(context), spec);
 }

@@ -56,6 +56,14 @@ Value* as(VectorView view) {
   return static_cast<Value*>(view.data);
 }
 
+// The `winograd` setting as the backend runs it.
+const char* winograd_description(bool requested) {
+  if (!requested) return "";
+  return machine_has_winograd()
+             ? ", winograd convolutions"
+             : ", winograd requested (oneDNN has no Winograd kernels for this CPU: direct convolutions)";
+}
+
 }  // namespace
 
 CpuBackend::CpuBackend(int threads, bool winograd, bool thin_convolutions)
@@ -66,7 +74,7 @@ std::string CpuBackend::description() const {
   const int threads = context_->threads();
   return fmt::format("oneDNN {}.{}.{} on {}, {} thread{}, {}{}{}", version->major, version->minor, version->patch,
                      cpu_model(), threads, threads == 1 ? "" : "s", isa_name(dnnl::get_effective_cpu_isa()),
-                     context_->winograd() ? ", winograd convolutions" : "",
+                     winograd_description(context_->winograd()),
                      context_->thin_convolutions() ? ", thermo's thin convolutions" : "");
 }
 

@@ -21,6 +21,11 @@ enum class ConvPass { forward, backward };
 // more, docs/performance.md).
 [[nodiscard]] bool winograd_fits(const Conv2dSpec& spec, ConvPass pass);
 
+// Whether oneDNN has Winograd kernels for this machine (in oneDNN 2.6 only with AVX-512): without
+// them the `winograd` setting changes nothing (every pass runs direct, pass_algorithm) and the
+// backend's description says so. Probed once, on a convolution Winograd fits.
+[[nodiscard]] bool machine_has_winograd();
+
 // Winograd kernels keep transformed tiles of src, dst and weights in a scratchpad that grows with
 // the batch: 1.8 GB for the weight gradient of ConvNet(64)'s 64→128 layer over an evaluation chunk
 // of 1024, 238 MB at batch 128. A pass above this runs direct, so that the setting costs no
