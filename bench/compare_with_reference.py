@@ -12,7 +12,10 @@ SGD, it times
     where the pipeline's backend runs it: the paper's pipelines set the cpu's `winograd`),
 alternating the three `--repeats` times and keeping each one's best (the mean of one run, best
 over runs), then prints a Markdown table with the three and the ratios thermo/reference (speed)
-and thermo's step/roof (time), beside the targets of issue 11.
+and thermo's step/roof (time), beside the targets of issue 11. Under the table, per model, the
+bound this machine sets: the step's direct-convolution FLOPs at its multiply-add peak (measured
+by the roof bench), and the ratio against the reference that a step of direct convolutions
+cannot pass here (Winograd, where oneDNN has it for the machine, needs fewer FLOPs).
 
   /usr/bin/python3 bench/compare_with_reference.py [--threads 2] [--thermo thermo] [--roof BIN]
                                                    [--repeats 2] [--only up|op]
@@ -80,7 +83,7 @@ def main():
             roof, "--threads", str(arguments.threads), "--channels", str(channels), "--repeats", str(roof_repeats),
             "--json",
         ]
-        best_thermo, best_reference, best_roof_ms = 0.0, 0.0, float("inf")
+        best_thermo, best_reference, best_roof_ms, peak = 0.0, 0.0, float("inf"), None
         for _ in range(arguments.repeats):
             best_reference = max(best_reference, run_json(reference_command, env)["iterations_per_second"])
             thermo_result = run_json(thermo_command, env)
@@ -90,15 +93,17 @@ def main():
             winograd = "winograd convolutions" in thermo_result["backend"]
             roof_result = run_json(roof_command + (["--winograd"] if winograd else []), env)
             best_roof_ms = min(best_roof_ms, roof_result["conv_ms_mean"])
+            if peak is None or roof_result["fma_peak_gflops"] > peak["fma_peak_gflops"]:
+                peak = roof_result
         name = f"{name} (Winograd)" if winograd else name
-        rows.append((name, best_reference, best_thermo, best_roof_ms, targets))
+        rows.append((name, best_reference, best_thermo, best_roof_ms, targets, peak))
         print(f"{name}: reference {best_reference:.2f} it/s, thermo {best_thermo:.2f} it/s "
               f"({1e3 / best_thermo:.2f} ms), convolutions' roof {best_roof_ms:.2f} ms", file=sys.stderr)
 
     print(f"| model (batch 128, {arguments.threads} threads) | PyTorch reference it/s | thermo it/s | thermo step ms "
           "| conv roof ms | thermo/reference | thermo step/roof | targets |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, reference, thermo, roof_ms, (speed_target, roof_target) in rows:
+    for name, reference, thermo, roof_ms, (speed_target, roof_target), _ in rows:
         step_ms = 1e3 / thermo
         speed, over_roof = thermo / reference, step_ms / roof_ms
         verdicts = [f"≥ {speed_target:g}× reference: {'met' if speed >= speed_target else 'not met'}"]
@@ -106,6 +111,15 @@ def main():
             verdicts.append(f"≤ {roof_target:g}× roof: {'met' if over_roof <= roof_target else 'not met'}")
         print(f"| {name} | {reference:.2f} | {thermo:.2f} | {step_ms:.2f} | {roof_ms:.2f} | {speed:.2f}x "
               f"| {over_roof:.2f}x | {'; '.join(verdicts)} |")
+    # The bound no implementation of direct convolution passes on this machine: the step's direct
+    # FLOPs at the multiply-add peak, against the reference's step (Winograd needs fewer FLOPs).
+    print()
+    for name, reference, _, _, _, peak in rows:
+        bound_ms = peak["gflop"] / peak["fma_peak_gflops"] * 1e3
+        print(f"{name}: this machine's multiply-add peak is {peak['fma_peak_gflops']:.1f} GFLOP/s "
+              f"({peak['fma_vectors']}, {arguments.threads} threads); the step's {peak['gflop']:.3f} GFLOP of direct "
+              f"convolution take at least {bound_ms:.2f} ms there, so a step of direct convolutions is at most "
+              f"{1e3 / reference / bound_ms:.2f}x the reference on this machine")
     print(f"\ncommand: /usr/bin/python3 bench/compare_with_reference.py --threads {arguments.threads} "
           f"--repeats {arguments.repeats}" + (f" --only {arguments.only}" if arguments.only else ""))
 

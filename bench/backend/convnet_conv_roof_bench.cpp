@@ -5,13 +5,16 @@
 // it: no reorder is timed. Direct convolutions (the cpu backend's default), or with --winograd
 // Winograd where the backend's `winograd` setting takes it (winograd_fits, pass_algorithm), the same OpenMP
 // thread count as the backend (its CpuContext). Prints the mean and the minimum over repeats of
-// the convolutions' time per step, and per pass the minimum and oneDNN's implementation; with
-// --json one JSON line per width (bench/compare_with_reference.py reads it).
+// the convolutions' time per step, per pass the minimum and oneDNN's implementation, and the
+// machine's multiply-add peak on the same threads (fma_peak.hpp) with the time the step's
+// direct-convolution FLOPs take at that peak; with --json one JSON line per width
+// (bench/compare_with_reference.py reads it).
 //
 //   backend_convnet_conv_roof_bench [--threads 2] [--channels 8,64] [--repeats 20] [--warmup 3] [--winograd] [--json]
 #include "command_line.hpp"
 #include "cpu_context.hpp"
 #include "cpu_ops.hpp"
+#include "fma_peak.hpp"
 
 #include <fmt/format.h>
 
@@ -181,7 +184,8 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
   return forward;
 }
 
-void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Options& options) {
+void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Options& options,
+         const thermo::bench::FmaPeak& peak) {
   auto passes = make_passes(context, width);
   double total_ms = 0.0;
   double best_step_ms = 1e300;
@@ -206,9 +210,10 @@ void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Optio
   if (options.json) {
     std::cout << fmt::format(
         R"({{"channels": {}, "threads": {}, "repeats": {}, "winograd": {}, "conv_ms_mean": {:.6f}, "conv_ms_min": {:.6f}, )"
-        R"("gflop": {:.6f}}})"
+        R"("gflop": {:.6f}, "fma_peak_gflops": {:.3f}, "fma_vectors": "{}"}})"
         "\n",
-        width, context.threads(), options.repeats, context.winograd(), mean_ms, best_step_ms, flops * 1e-9);
+        width, context.threads(), options.repeats, context.winograd(), mean_ms, best_step_ms, flops * 1e-9, peak.gflops,
+        peak.vectors);
     return;
   }
   std::cout << fmt::format(
@@ -220,6 +225,10 @@ void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Optio
     std::cout << fmt::format("  {:<40} {:8.3f} ms min, {:6.1f} GFLOP/s, {}\n", pass.name, pass.best_ms,
                              pass.flops / pass.best_ms * 1e-6, pass.implementation);
   }
+  std::cout << fmt::format(
+      "  the machine's multiply-add peak on {} thread{}: {:.1f} GFLOP/s ({}); the step's direct-convolution FLOPs "
+      "take at least {:.2f} ms there\n",
+      context.threads(), context.threads() == 1 ? "" : "s", peak.gflops, peak.vectors, flops / peak.gflops * 1e-6);
 }
 
 }  // namespace
@@ -228,7 +237,8 @@ int main(int argc, char** argv) {
   try {
     const Options options = parse(argc, argv);
     const thermo::cpu::CpuContext context(options.threads, options.winograd);
-    for (const auto width : options.channels) run(context, width, options);
+    const auto peak = thermo::bench::measure_fma_peak(options.threads);
+    for (const auto width : options.channels) run(context, width, options, peak);
     return 0;
   } catch (const std::exception& error) {
     std::cerr << "error: " << error.what() << "\n";
