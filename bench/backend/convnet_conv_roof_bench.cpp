@@ -184,6 +184,11 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
   return forward;
 }
 
+// Whether --winograd has Winograd kernels to run on this machine (oneDNN 2.6: only with AVX-512).
+bool winograd_runs(const thermo::cpu::CpuContext& context) {
+  return context.winograd() && thermo::cpu::machine_has_winograd();
+}
+
 void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Options& options,
          const thermo::bench::FmaPeak& peak) {
   auto passes = make_passes(context, width);
@@ -212,14 +217,14 @@ void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Optio
         R"({{"channels": {}, "threads": {}, "repeats": {}, "winograd": {}, "conv_ms_mean": {:.6f}, "conv_ms_min": {:.6f}, )"
         R"("gflop": {:.6f}, "fma_peak_gflops": {:.3f}, "fma_vectors": "{}"}})"
         "\n",
-        width, context.threads(), options.repeats, context.winograd(), mean_ms, best_step_ms, flops * 1e-9, peak.gflops,
-        peak.vectors);
+        width, context.threads(), options.repeats, winograd_runs(context), mean_ms, best_step_ms, flops * 1e-9,
+        peak.gflops, peak.vectors);
     return;
   }
   std::cout << fmt::format(
       "ConvNet({}) batch 128, convolutions alone at oneDNN's layouts{}, {} thread{}: {:.2f} ms per step (mean of {}; "
       "min {:.2f} ms), {:.3f} GFLOP, {:.1f} GFLOP/s at the mean\n",
-      width, context.winograd() ? " (Winograd where it fits)" : "", context.threads(),
+      width, winograd_runs(context) ? " (Winograd where it fits)" : "", context.threads(),
       context.threads() == 1 ? "" : "s", mean_ms, options.repeats, best_step_ms, flops * 1e-9, flops / mean_ms * 1e-6);
   for (const auto& pass : passes) {
     std::cout << fmt::format("  {:<40} {:8.3f} ms min, {:6.1f} GFLOP/s, {}\n", pass.name, pass.best_ms,
