@@ -95,10 +95,10 @@ void channel_sums(const ChannelBlocks& layout, int threads, std::vector<double>&
 }
 
 // Per channel j of a run, the float64 sums over its positions i of two terms, added to sum_a[j]
-// and sum_b[j]: term(i, j, a, b) adds position i's terms of channel j to a and b. A block of one channel sums as an
-// OpenMP simd reduction; compile-time blocks keep the run's sums in registers (through memory they would chain every
-// position's additions), each channel adding its terms in position order; other blocks add into
-// sum_a and sum_b directly, in the same order.
+// and sum_b[j]: term(i, j, a, b) adds position i's terms of channel j to a and b. A block of one
+// channel sums as an OpenMP simd reduction; compile-time blocks keep the run's sums in registers
+// (through memory they would chain every position's additions), each channel adding its terms in
+// position order; other blocks add into sum_a and sum_b directly, in the same order.
 template <int kBlock, typename Term>
 inline void paired_sums(Index positions, Index runtime_block, double* sum_a, double* sum_b, const Term& term) {
   if constexpr (kBlock == 1) {
