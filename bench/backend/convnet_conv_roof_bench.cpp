@@ -3,8 +3,9 @@
 // weights, and backward data except the first layer's, which a model does not need) run alone
 // on oneDNN with `any` memory descriptors, every tensor already in the layout oneDNN chose for
 // it: no reorder is timed. Direct convolutions (the cpu backend's default), or with --winograd
-// Winograd where the backend's `winograd` setting takes it (winograd_fits, pass_algorithm), the same OpenMP
-// thread count as the backend (its CpuContext). Prints the mean and the minimum over repeats of
+// Winograd where the backend's `winograd` setting takes it (oneDNN's: winograd_fits,
+// pass_algorithm; thermo's own on machines without AVX-512: winograd::fits, channels-last), the
+// same OpenMP thread count as the backend (its CpuContext). Prints the mean and the minimum over repeats of
 // the convolutions' time per step, per pass the minimum and oneDNN's implementation, and the
 // machine's multiply-add peak on the same threads (fma_peak.hpp) with the time the step's
 // direct-convolution FLOPs take at that peak; with --json one JSON line per width
@@ -15,6 +16,7 @@
 #include "cpu_context.hpp"
 #include "cpu_ops.hpp"
 #include "fma_peak.hpp"
+#include "winograd_kernels.hpp"
 
 #include <fmt/format.h>
 
@@ -25,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -72,7 +75,8 @@ Options parse(int argc, char** argv) {
   return options;
 }
 
-// One primitive with its arguments, each memory in the layout the primitive chose.
+// One primitive with its arguments, each memory in the layout the primitive chose; or, where the
+// backend runs thermo's own Winograd kernels, `own`: that kernel on channels-last buffers.
 struct Pass {
   std::string name;  // "layer 1 backward data"
   std::string implementation;
@@ -80,7 +84,46 @@ struct Pass {
   dnnl::primitive primitive;
   std::unordered_map<int, memory> arguments;
   double best_ms = 1e300;
+  std::function<void()> own{};
 };
+
+// Random values in [-1, 1], shared by the lambdas of thermo's own passes.
+std::shared_ptr<std::vector<float>> random_buffer(std::int64_t count) {
+  static std::mt19937 engine{2};
+  std::uniform_real_distribution<float> uniform(-1.0F, 1.0F);
+  auto buffer = std::make_shared<std::vector<float>>(static_cast<std::size_t>(count));
+  for (auto& value : *buffer) value = uniform(engine);
+  return buffer;
+}
+
+// Forward, backward weights and backward data of one layer on thermo's Winograd kernels (the
+// backend's rule: winograd_kernels, winograd::fits).
+struct OwnPasses {
+  Pass forward;
+  Pass weights;
+  Pass data;
+};
+OwnPasses own_winograd_passes(const thermo::cpu::CpuContext& context, const thermo::cpu::winograd::Geometry& geometry,
+                              const std::string& label, double flops) {
+  const std::int64_t pixels = geometry.batch * geometry.height * geometry.width;
+  auto src = random_buffer(pixels * geometry.in_channels);
+  auto dst = random_buffer(pixels * geometry.out_channels);
+  auto weight = random_buffer(geometry.out_channels * geometry.in_channels * 9);
+  const std::string implementation = "thermo winograd F(2x2,3x3), channels-last";
+  const int threads = context.threads();
+  OwnPasses passes;
+  passes.forward = {label + " forward", implementation, flops, {}, {}, 1e300, [=] {
+                      thermo::cpu::winograd::forward(src->data(), weight->data(), dst->data(), geometry, threads);
+                    }};
+  passes.weights = {label + " backward weights", implementation, flops, {}, {}, 1e300, [=] {
+                      thermo::cpu::winograd::backward_weights(src->data(), dst->data(), weight->data(), geometry,
+                                                              threads);
+                    }};
+  passes.data = {label + " backward data", implementation, flops, {}, {}, 1e300, [=] {
+                   thermo::cpu::winograd::backward_data(dst->data(), weight->data(), src->data(), geometry, threads);
+                 }};
+  return passes;
+}
 
 class RandomFill {
  public:
@@ -120,6 +163,14 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
     const double flops = 2.0 * static_cast<double>(batch * layer.out * layer.size * layer.size * layer.in * 9);
     const auto label = fmt::format("layer {} ({}→{} at {}×{})", index, layer.in, layer.out, layer.size, layer.size);
     const thermo::Conv2dSpec spec{layer.in, layer.out, 3, 1, 1};
+    if (thermo::cpu::winograd_kernels(context) == thermo::cpu::WinogradKernels::thermo &&
+        thermo::cpu::winograd::fits(spec)) {
+      auto own = own_winograd_passes(context, {batch, layer.in, layer.out, layer.size, layer.size}, label, flops);
+      forward.push_back(std::move(own.forward));
+      backward.insert(backward.begin(), std::move(own.weights));
+      backward.insert(backward.begin() + 1, std::move(own.data));
+      continue;
+    }
     // The backend's rule per pass (thermo::cpu::winograd_fits, pass_algorithm), then direct if
     // that has no kernel.
     const auto algorithm_for = [&](thermo::cpu::ConvPass pass, auto make) {
@@ -184,9 +235,10 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
   return forward;
 }
 
-// Whether --winograd has Winograd kernels to run on this machine (oneDNN 2.6: only with AVX-512).
+// Whether --winograd has Winograd kernels to run on this machine (oneDNN's with AVX-512, else
+// thermo's with AVX2).
 bool winograd_runs(const thermo::cpu::CpuContext& context) {
-  return context.winograd() && thermo::cpu::machine_has_winograd();
+  return thermo::cpu::winograd_kernels(context) != thermo::cpu::WinogradKernels::none;
 }
 
 void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Options& options,
@@ -199,7 +251,11 @@ void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Optio
     for (auto& pass : passes) {
       context.use_threads();
       const auto start = Clock::now();
-      context.execute(pass.primitive, pass.arguments);
+      if (pass.own) {
+        pass.own();
+      } else {
+        context.execute(pass.primitive, pass.arguments);
+      }
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       step_ms += ms;
       if (repeat >= options.warmup) pass.best_ms = std::min(pass.best_ms, ms);
@@ -222,7 +278,8 @@ void run(const thermo::cpu::CpuContext& context, std::int64_t width, const Optio
     return;
   }
   std::cout << fmt::format(
-      "ConvNet({}) batch 128, convolutions alone at oneDNN's layouts{}, {} thread{}: {:.2f} ms per step (mean of {}; "
+      "ConvNet({}) batch 128, convolutions alone at their kernels' layouts{}, {} thread{}: {:.2f} ms per step (mean of "
+      "{}; "
       "min {:.2f} ms), {:.3f} GFLOP, {:.1f} GFLOP/s at the mean\n",
       width, winograd_runs(context) ? " (Winograd where it fits)" : "", context.threads(),
       context.threads() == 1 ? "" : "s", mean_ms, options.repeats, best_step_ms, flops * 1e-9, flops / mean_ms * 1e-6);

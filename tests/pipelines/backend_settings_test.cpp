@@ -44,7 +44,7 @@ Run run(const std::filesystem::path& dir, const std::string& name, const std::st
 }
 
 // The setting reached the backend: its description names Winograd ("winograd convolutions", or
-// "winograd requested (...)" on a CPU oneDNN has no Winograd kernels for).
+// "winograd requested (...)" on a CPU with no Winograd kernels).
 bool says_winograd(const Run& run) {
   return run.description.find(", winograd") != std::string::npos;
 }

@@ -7,10 +7,13 @@
 // whose Winograd scratchpad fits kWinogradScratchpadLimit (the others run direct). With the
 // `thin_convolutions` setting (on by default), the forward and backward-data passes that
 // thin_conv_kernels.hpp takes run thermo's own kernels instead, reading plain NCHW or
-// channels-last and writing channels-last.
+// channels-last and writing channels-last. On machines where oneDNN has no Winograd kernels, the
+// `winograd` setting runs thermo's own (winograd_kernels.hpp) for the convolutions they fit, all
+// three passes channels-last.
 #include "cpu_memory.hpp"
 #include "cpu_ops.hpp"
 #include "thin_conv_kernels.hpp"
+#include "winograd_kernels.hpp"
 
 #include <optional>
 #include <vector>
@@ -29,7 +32,8 @@ class CpuConv2d final : public Conv2dOp {
         forward_algorithm_(preferred_algorithm(spec, ConvPass::forward)),
         backward_algorithm_(preferred_algorithm(spec, ConvPass::backward)),
         thin_forward_(context_->thin_convolutions() && thin_conv::fits_forward(spec)),
-        thin_backward_data_(context_->thin_convolutions() && thin_conv::fits_backward_data(spec)) {
+        thin_backward_data_(context_->thin_convolutions() && thin_conv::fits_backward_data(spec)),
+        own_winograd_(winograd_kernels(*context_) == WinogradKernels::thermo && winograd::fits(spec)) {
     require(spec.in_channels > 0 && spec.out_channels > 0, "conv2d needs positive channel counts");
     require(spec.kernel > 0 && spec.stride > 0 && spec.padding >= 0, "conv2d needs kernel, stride > 0, padding >= 0");
   }
@@ -38,6 +42,13 @@ class CpuConv2d final : public Conv2dOp {
     context_->use_threads();
     Plan& plan = plan_for(src.shape());
     last_forward_ = &plan;
+    if (own_winograd_) {
+      const auto& src_memory = plan.src_converter.to(storage_of(src), channels_last_desc(plan.src_shape), *context_);
+      auto& dst_storage = prepare_dst(dst, plan.dst_shape, channels_last_desc(plan.dst_shape), *context_);
+      winograd::forward(static_cast<const float*>(src_memory.get_data_handle()), weight_data(weight),
+                        dst_storage.data(), winograd_geometry(plan), context_->threads());
+      return;
+    }
     if (thin_forward_) {
       const Readable input = readable(plan.src_converter, src, plan.src_shape);
       auto& dst_storage = prepare_dst(dst, plan.dst_shape, channels_last_desc(plan.dst_shape), *context_);
@@ -55,6 +66,14 @@ class CpuConv2d final : public Conv2dOp {
   void backward_data(const Tensor& diff_dst, ConstVectorView weight, Tensor& diff_src) override {
     context_->use_threads();
     Plan& plan = plan_for_output(diff_dst.shape(), diff_src);
+    if (own_winograd_) {
+      const auto diff_dst_memory =
+          plan.data_diff_dst_converter.to(storage_of(diff_dst).memory(), channels_last_desc(plan.dst_shape), *context_);
+      auto& diff_src_storage = prepare_dst(diff_src, plan.src_shape, channels_last_desc(plan.src_shape), *context_);
+      winograd::backward_data(static_cast<const float*>(diff_dst_memory.get_data_handle()), weight_data(weight),
+                              diff_src_storage.data(), winograd_geometry(plan), context_->threads());
+      return;
+    }
     if (thin_backward_data_) {
       const auto diff_dst_memory =
           plan.data_diff_dst_converter.to(storage_of(diff_dst).memory(), channels_last_desc(plan.dst_shape), *context_);
@@ -90,6 +109,19 @@ class CpuConv2d final : public Conv2dOp {
     Plan& plan = plan_for(src.shape());
     require(diff_dst.shape() == plan.dst_shape, "conv2d backward_weights: diff_dst " + to_string(diff_dst.shape()) +
                                                     " does not match the output " + to_string(plan.dst_shape));
+    if (own_winograd_) {
+      require(diff_weight.dtype == DType::f32 && diff_weight.size == static_cast<std::size_t>(spec_.weight_count()),
+              "conv2d backward_weights: diff_weight must be f32 with " + std::to_string(spec_.weight_count()) +
+                  " elements");
+      const auto& src_memory =
+          plan.weights_src_converter.to(storage_of(src), channels_last_desc(plan.src_shape), *context_);
+      const auto diff_dst_memory = plan.weights_diff_dst_converter.to(storage_of(diff_dst).memory(),
+                                                                      channels_last_desc(plan.dst_shape), *context_);
+      winograd::backward_weights(static_cast<const float*>(src_memory.get_data_handle()),
+                                 static_cast<const float*>(diff_dst_memory.get_data_handle()),
+                                 static_cast<float*>(diff_weight.data), winograd_geometry(plan), context_->threads());
+      return;
+    }
     if (!plan.backward_weights) {
       const auto layouts = backward_weights_layouts(spec_, plan.layouts);
       auto make = [&](dnnl::algorithm algorithm, bool allow_empty, const dnnl::primitive_attr& attr = {}) {
@@ -223,6 +255,9 @@ class CpuConv2d final : public Conv2dOp {
   [[nodiscard]] thin_conv::Geometry geometry(const Plan& plan) const {
     return {plan.src_shape.n, spec_.in_channels, spec_.out_channels, plan.src_shape.h, plan.src_shape.w};
   }
+  [[nodiscard]] winograd::Geometry winograd_geometry(const Plan& plan) const {
+    return {plan.src_shape.n, spec_.in_channels, spec_.out_channels, plan.src_shape.h, plan.src_shape.w};
+  }
   const float* weight_data(ConstVectorView weight) const {
     return static_cast<const float*>(user_weights(weight).get_data_handle());
   }
@@ -287,6 +322,7 @@ class CpuConv2d final : public Conv2dOp {
   dnnl::algorithm backward_algorithm_;  // of backward data and backward weights
   bool thin_forward_;                   // the passes thermo's own kernels run
   bool thin_backward_data_;
+  bool own_winograd_;  // all three passes on winograd_kernels.hpp
   std::vector<std::unique_ptr<Plan>> plans_;
   Plan* last_forward_ = nullptr;
 };
@@ -311,6 +347,12 @@ bool machine_has_winograd() {
     return static_cast<bool>(dnnl::convolution_forward::primitive_desc(descriptor, engine, true));
   }();
   return available;
+}
+
+WinogradKernels winograd_kernels(const CpuContext& context) {
+  if (!context.winograd()) return WinogradKernels::none;
+  if (machine_has_winograd()) return WinogradKernels::onednn;
+  return winograd::machine_supports() ? WinogradKernels::thermo : WinogradKernels::none;
 }
 
 std::unique_ptr<Conv2dOp> make_conv2d(ContextPtr context, const Conv2dSpec& spec) {

@@ -57,11 +57,17 @@ Value* as(VectorView view) {
 }
 
 // The `winograd` setting as the backend runs it.
-const char* winograd_description(bool requested) {
-  if (!requested) return "";
-  return machine_has_winograd()
-             ? ", winograd convolutions"
-             : ", winograd requested (oneDNN has no Winograd kernels for this CPU: direct convolutions)";
+const char* winograd_description(const CpuContext& context) {
+  if (!context.winograd()) return "";
+  switch (winograd_kernels(context)) {
+    case WinogradKernels::onednn:
+      return ", winograd convolutions";
+    case WinogradKernels::thermo:
+      return ", winograd convolutions (thermo's F(2x2,3x3): oneDNN has none for this CPU)";
+    case WinogradKernels::none:
+      break;
+  }
+  return ", winograd requested (no Winograd kernels for this CPU: direct convolutions)";
 }
 
 }  // namespace
@@ -74,7 +80,7 @@ std::string CpuBackend::description() const {
   const int threads = context_->threads();
   return fmt::format("oneDNN {}.{}.{} on {}, {} thread{}, {}{}{}", version->major, version->minor, version->patch,
                      cpu_model(), threads, threads == 1 ? "" : "s", isa_name(dnnl::get_effective_cpu_isa()),
-                     winograd_description(context_->winograd()),
+                     winograd_description(*context_),
                      context_->thin_convolutions() ? ", thermo's thin convolutions" : "");
 }
 

@@ -26,6 +26,11 @@ enum class ConvPass { forward, backward };
 // backend's description says so. Probed once, on a convolution Winograd fits.
 [[nodiscard]] bool machine_has_winograd();
 
+// Whose Winograd kernels the `winograd` setting runs: oneDNN's where the machine has them, else
+// thermo's own F(2×2, 3×3) (winograd_kernels.hpp, AVX2) for the convolutions they fit, else none.
+enum class WinogradKernels { none, onednn, thermo };
+[[nodiscard]] WinogradKernels winograd_kernels(const CpuContext& context);
+
 // Winograd kernels keep transformed tiles of src, dst and weights in a scratchpad that grows with
 // the batch: 1.8 GB for the weight gradient of ConvNet(64)'s 64→128 layer over an evaluation chunk
 // of 1024, 238 MB at batch 128. A pass above this runs direct, so that the setting costs no

@@ -5,6 +5,7 @@
 #include "cpu_ops.hpp"
 #include "reference_ops.hpp"
 #include "thin_conv_kernels.hpp"
+#include "winograd_kernels.hpp"
 
 #include <doctest/doctest.h>
 
@@ -103,18 +104,27 @@ TEST_CASE("cpu backend: Winograd convolutions match the float64 reference") {
   std::mt19937_64 engine(3);
   CpuBackend winograd(2, true, false);
   CpuBackend direct(2, false, false);
-  if (!machine_has_winograd()) {
-    CHECK(winograd.description().find("winograd requested (oneDNN has no Winograd kernels") != std::string::npos);
-    MESSAGE(
-        "skipped: oneDNN has no Winograd kernels for this machine (they need AVX-512), so `winograd: true` "
-        "runs direct convolutions");
+  if (machine_has_winograd()) {
+    CHECK(winograd.description().find(", winograd convolutions") != std::string::npos);
+    check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 48, 3, 1, 1}, {true, true});
+    check_against_reference(engine, winograd, direct, {3, 64, 6, 6}, {64, 64, 3, 1, 1}, {true, true});
+    // 16 input channels: Winograd backward, direct forward (winograd_fits per pass).
+    check_against_reference(engine, winograd, direct, {2, 16, 8, 8}, {16, 32, 3, 1, 1}, {false, true});
     return;
   }
-  CHECK(winograd.description().find("winograd convolutions") != std::string::npos);
-  check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 48, 3, 1, 1}, {true, true});
-  check_against_reference(engine, winograd, direct, {3, 64, 6, 6}, {64, 64, 3, 1, 1}, {true, true});
-  // 16 input channels: Winograd backward, direct forward (winograd_fits per pass).
-  check_against_reference(engine, winograd, direct, {2, 16, 8, 8}, {16, 32, 3, 1, 1}, {false, true});
+  if (!winograd::machine_supports()) {
+    CHECK(winograd.description().find("winograd requested (no Winograd kernels") != std::string::npos);
+    MESSAGE("skipped: this machine has neither AVX-512 (oneDNN's Winograd kernels) nor AVX2 (thermo's)");
+    return;
+  }
+  // thermo's F(2×2, 3×3): even and odd sizes (tiles cut by the image's edge), one chunk of tiles
+  // and several (128 tiles each: 3·8·9 = 216 here), fewer chunks than threads (batch 1 of 4×4).
+  CHECK(winograd.description().find("winograd convolutions (thermo's") != std::string::npos);
+  check_against_reference(engine, winograd, direct, {2, 64, 8, 8}, {64, 64, 3, 1, 1}, {true, true});
+  check_against_reference(engine, winograd, direct, {3, 64, 15, 17}, {64, 128, 3, 1, 1}, {true, true});
+  check_against_reference(engine, winograd, direct, {1, 128, 4, 4}, {128, 72, 3, 1, 1}, {true, true});
+  // 32 input channels: thinner than the kernels take, so direct in every pass.
+  check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 64, 3, 1, 1}, {false, false});
 }
 
 TEST_CASE("cpu backend: thermo's thin convolutions match the float64 reference") {

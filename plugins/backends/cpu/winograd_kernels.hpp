@@ -1,0 +1,39 @@
+#pragma once
+// thermo's own Winograd F(2×2, 3×3) convolutions for machines where oneDNN 2.6 has no Winograd
+// kernels (no AVX-512): 3×3, stride 1, padding 1, many channels. All three passes share the tile
+// transforms and run the 16 products per chunk of tiles on oneDNN's sgemm; 2.25× fewer
+// multiply-adds than direct convolution, float32 error of the order of direct's (the transforms
+// have entries 0, ±1 and ±1/2). AVX2 and FMA.
+
+#include <thermo/backend.hpp>
+
+#include <cstdint>
+
+namespace thermo::cpu::winograd {
+
+using Index = std::int64_t;
+
+struct Geometry {
+  Index batch = 0;
+  Index in_channels = 0;
+  Index out_channels = 0;
+  Index height = 0;  // of src and dst (stride 1, padding 1)
+  Index width = 0;
+};
+
+// Whether this machine runs the kernels (AVX2 and FMA).
+[[nodiscard]] bool machine_supports();
+
+// The convolutions the kernels take: 3×3, stride 1, padding 1, from 64 channels in and out (in
+// blocks of 8). Thinner layers ran no faster than oneDNN's direct kernels (ConvNet(8)'s 8→16 at
+// 32×32: 33 against 9 ms, docs/performance.md): the transforms dominate there.
+[[nodiscard]] bool fits(const Conv2dSpec& spec);
+
+// src, dst, diff_src and diff_dst channels-last (NHWC); weight and diff_weight OIHW. Only on a
+// machine that supports them, for a spec that fits. backward_weights overwrites diff_weight.
+void forward(const float* src, const float* weight, float* dst, const Geometry& geometry, int threads);
+void backward_data(const float* diff_dst, const float* weight, float* diff_src, const Geometry& geometry, int threads);
+void backward_weights(const float* src, const float* diff_dst, float* diff_weight, const Geometry& geometry,
+                      int threads);
+
+}  // namespace thermo::cpu::winograd
