@@ -77,7 +77,7 @@ THERMO_AVX2 void transform_input(const float* src, const Geometry& geometry, Ind
       r[3][j] = _mm256_sub_ps(d[1][j], d[3][j]);
     }
     for (int i = 0; i < 4; ++i) {  // (Bᵀ d) B
-      float* out = v + (i * 4 * kChunk + t) * channels + c;
+      float* out = v + (Index{i} * 4 * kChunk + t) * channels + c;
       _mm256_storeu_ps(out, _mm256_sub_ps(r[i][0], r[i][2]));
       _mm256_storeu_ps(out + point_stride, _mm256_add_ps(r[i][1], r[i][2]));
       _mm256_storeu_ps(out + 2 * point_stride, _mm256_sub_ps(r[i][2], r[i][1]));
@@ -134,7 +134,7 @@ THERMO_AVX2 void transform_output_gradient(const float* diff_dst, const Geometry
       r[3][j] = _mm256_sub_ps(zero, dy[1][j]);
     }
     for (int i = 0; i < 4; ++i) {  // (A dy) Aᵀ
-      float* out = m + (i * 4 * kChunk + t) * channels + c;
+      float* out = m + (Index{i} * 4 * kChunk + t) * channels + c;
       _mm256_storeu_ps(out, r[i][0]);
       _mm256_storeu_ps(out + point_stride, _mm256_add_ps(r[i][0], r[i][1]));
       _mm256_storeu_ps(out + 2 * point_stride, _mm256_sub_ps(r[i][0], r[i][1]));
@@ -152,8 +152,8 @@ void transform_weights(const float* weight, Index pass_out, Index pass_in, bool 
       float g[3][3];
       for (int a = 0; a < 3; ++a) {
         for (int b = 0; b < 3; ++b) {
-          g[a][b] = flipped ? weight[(i * pass_out + o) * 9 + (2 - a) * 3 + (2 - b)]
-                            : weight[(o * pass_in + i) * 9 + a * 3 + b];
+          g[a][b] = flipped ? weight[(i * pass_out + o) * 9 + Index{2 - a} * 3 + (2 - b)]
+                            : weight[(o * pass_in + i) * 9 + Index{a} * 3 + b];
         }
       }
       float t[4][3];  // G g
@@ -177,8 +177,8 @@ int team_size(int threads, Index chunks) {
 }
 
 // dst = the convolution of src (in_channels) with the transformed weights u[ξ][out][in].
-THERMO_AVX2 void convolve(const float* src, Index in_channels, const float* u, float* dst, Index out_channels,
-                          const Geometry& image_geometry, int threads) {
+void convolve(const float* src, Index in_channels, const float* u, float* dst, Index out_channels,
+              const Geometry& image_geometry, int threads) {
   const Tiles tiles(image_geometry);
   const Index chunks = (tiles.count + kChunk - 1) / kChunk;
 #pragma omp parallel num_threads(team_size(threads, chunks))
@@ -228,8 +228,8 @@ void backward_data(const float* diff_dst, const float* weight, float* diff_src, 
   convolve(diff_dst, geometry.out_channels, u.data(), diff_src, geometry.in_channels, geometry, threads);
 }
 
-THERMO_AVX2 void backward_weights(const float* src, const float* diff_dst, float* diff_weight, const Geometry& geometry,
-                                  int threads) {
+void backward_weights(const float* src, const float* diff_dst, float* diff_weight, const Geometry& geometry,
+                      int threads) {
   const Index in_channels = geometry.in_channels;
   const Index out_channels = geometry.out_channels;
   const Index weights = out_channels * in_channels;
