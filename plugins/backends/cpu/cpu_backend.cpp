@@ -63,7 +63,7 @@ const char* winograd_description(const CpuContext& context) {
     case WinogradKernels::onednn:
       return ", winograd convolutions";
     case WinogradKernels::thermo:
-      return ", winograd convolutions (thermo's F(2x2,3x3): oneDNN has none for this CPU)";
+      return ", winograd convolutions (thermo's F(4x4,3x3): oneDNN has none for this CPU)";
     case WinogradKernels::none:
       break;
   }

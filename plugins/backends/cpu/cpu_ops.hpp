@@ -27,7 +27,7 @@ enum class ConvPass { forward, backward };
 [[nodiscard]] bool machine_has_winograd();
 
 // Whose Winograd kernels the `winograd` setting runs: oneDNN's where the machine has them, else
-// thermo's own F(2×2, 3×3) (winograd_kernels.hpp, AVX2) for the convolutions they fit, else none.
+// thermo's own F(4×4, 3×3) (winograd_kernels.hpp, AVX2) for the convolutions they fit, else none.
 enum class WinogradKernels { none, onednn, thermo };
 [[nodiscard]] WinogradKernels winograd_kernels(const CpuContext& context);
 

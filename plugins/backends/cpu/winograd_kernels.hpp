@@ -1,9 +1,9 @@
 #pragma once
-// thermo's own Winograd F(2×2, 3×3) convolutions for machines where oneDNN 2.6 has no Winograd
+// thermo's own Winograd F(4×4, 3×3) convolutions for machines where oneDNN 2.6 has no Winograd
 // kernels (no AVX-512): 3×3, stride 1, padding 1, many channels. All three passes share the tile
-// transforms and run the 16 products per chunk of tiles on oneDNN's sgemm; 2.25× fewer
-// multiply-adds than direct convolution, float32 error of the order of direct's (the transforms
-// have entries 0, ±1 and ±1/2). AVX2 and FMA.
+// transforms and run the 36 products per chunk of tiles on oneDNN's sgemm: 4× fewer multiply-adds
+// than direct convolution, float32 error ~10× direct's (2e-5 against 2e-6, max over elements of
+// |error| / (|exact| + rms), conv_algorithms_test). AVX2 and FMA.
 
 #include <thermo/backend.hpp>
 
