@@ -46,7 +46,7 @@ class CpuConv2d final : public Conv2dOp {
       const auto& src_memory = plan.src_converter.to(storage_of(src), channels_last_desc(plan.src_shape), *context_);
       auto& dst_storage = prepare_dst(dst, plan.dst_shape, channels_last_desc(plan.dst_shape), *context_);
       winograd::forward(static_cast<const float*>(src_memory.get_data_handle()), weight_data(weight),
-                        dst_storage.data(), winograd_geometry(plan), context_->threads());
+                        dst_storage.data(), geometry(plan), context_->threads());
       return;
     }
     if (thin_forward_) {
@@ -66,20 +66,13 @@ class CpuConv2d final : public Conv2dOp {
   void backward_data(const Tensor& diff_dst, ConstVectorView weight, Tensor& diff_src) override {
     context_->use_threads();
     Plan& plan = plan_for_output(diff_dst.shape(), diff_src);
-    if (own_winograd_) {
+    if (own_winograd_ || thin_backward_data_) {  // thermo's kernels, channels-last in and out
       const auto diff_dst_memory =
           plan.data_diff_dst_converter.to(storage_of(diff_dst).memory(), channels_last_desc(plan.dst_shape), *context_);
       auto& diff_src_storage = prepare_dst(diff_src, plan.src_shape, channels_last_desc(plan.src_shape), *context_);
-      winograd::backward_data(static_cast<const float*>(diff_dst_memory.get_data_handle()), weight_data(weight),
-                              diff_src_storage.data(), winograd_geometry(plan), context_->threads());
-      return;
-    }
-    if (thin_backward_data_) {
-      const auto diff_dst_memory =
-          plan.data_diff_dst_converter.to(storage_of(diff_dst).memory(), channels_last_desc(plan.dst_shape), *context_);
-      auto& diff_src_storage = prepare_dst(diff_src, plan.src_shape, channels_last_desc(plan.src_shape), *context_);
-      thin_conv::backward_data(static_cast<const float*>(diff_dst_memory.get_data_handle()), weight_data(weight),
-                               diff_src_storage.data(), geometry(plan), context_->threads());
+      const auto kernel = own_winograd_ ? winograd::backward_data : thin_conv::backward_data;
+      kernel(static_cast<const float*>(diff_dst_memory.get_data_handle()), weight_data(weight), diff_src_storage.data(),
+             geometry(plan), context_->threads());
       return;
     }
     if (!plan.backward_data) {
@@ -109,17 +102,17 @@ class CpuConv2d final : public Conv2dOp {
     Plan& plan = plan_for(src.shape());
     require(diff_dst.shape() == plan.dst_shape, "conv2d backward_weights: diff_dst " + to_string(diff_dst.shape()) +
                                                     " does not match the output " + to_string(plan.dst_shape));
+    require(
+        diff_weight.dtype == DType::f32 && diff_weight.size == static_cast<std::size_t>(spec_.weight_count()),
+        "conv2d backward_weights: diff_weight must be f32 with " + std::to_string(spec_.weight_count()) + " elements");
     if (own_winograd_) {
-      require(diff_weight.dtype == DType::f32 && diff_weight.size == static_cast<std::size_t>(spec_.weight_count()),
-              "conv2d backward_weights: diff_weight must be f32 with " + std::to_string(spec_.weight_count()) +
-                  " elements");
       const auto& src_memory =
           plan.weights_src_converter.to(storage_of(src), channels_last_desc(plan.src_shape), *context_);
       const auto diff_dst_memory = plan.weights_diff_dst_converter.to(storage_of(diff_dst).memory(),
                                                                       channels_last_desc(plan.dst_shape), *context_);
       winograd::backward_weights(static_cast<const float*>(src_memory.get_data_handle()),
                                  static_cast<const float*>(diff_dst_memory.get_data_handle()),
-                                 static_cast<float*>(diff_weight.data), winograd_geometry(plan), context_->threads());
+                                 static_cast<float*>(diff_weight.data), geometry(plan), context_->threads());
       return;
     }
     if (!plan.backward_weights) {
@@ -139,9 +132,6 @@ class CpuConv2d final : public Conv2dOp {
     const auto& src_memory = plan.weights_src_converter.to(storage_of(src), pd.src_desc(), *context_);
     const auto& diff_dst_memory =
         plan.weights_diff_dst_converter.to(storage_of(diff_dst).memory(), pd.diff_dst_desc(), *context_);
-    require(
-        diff_weight.dtype == DType::f32 && diff_weight.size == static_cast<std::size_t>(spec_.weight_count()),
-        "conv2d backward_weights: diff_weight must be f32 with " + std::to_string(spec_.weight_count()) + " elements");
     const memory user_diff(plain_weights_desc(), context_->engine(), diff_weight.data);
     if (pd.diff_weights_desc() == plain_weights_desc()) {
       context_->execute(
@@ -252,10 +242,7 @@ class CpuConv2d final : public Conv2dOp {
     const auto converted = converter.to(storage, channels_last_desc(shape), *context_);
     return {static_cast<const float*>(converted.get_data_handle()), {shape.c * pixels, 1, shape.c}};
   }
-  [[nodiscard]] thin_conv::Geometry geometry(const Plan& plan) const {
-    return {plan.src_shape.n, spec_.in_channels, spec_.out_channels, plan.src_shape.h, plan.src_shape.w};
-  }
-  [[nodiscard]] winograd::Geometry winograd_geometry(const Plan& plan) const {
+  [[nodiscard]] ConvGeometry geometry(const Plan& plan) const {
     return {plan.src_shape.n, spec_.in_channels, spec_.out_channels, plan.src_shape.h, plan.src_shape.w};
   }
   const float* weight_data(ConstVectorView weight) const {

@@ -4,6 +4,8 @@
 // the machine's float32 peak and these 85-90% (docs/performance.md). AVX-512 (F and VL); float32
 // products and sums, like oneDNN's direct kernels, in another order.
 
+#include "conv_geometry.hpp"
+
 #include <thermo/backend.hpp>
 
 #include <cstdint>
@@ -20,13 +22,7 @@ struct Strides {
   Index pixel = 0;
 };
 
-struct Geometry {
-  Index batch = 0;
-  Index in_channels = 0;
-  Index out_channels = 0;
-  Index height = 0;  // of src and dst (stride 1, padding 1)
-  Index width = 0;
-};
+using Geometry = ConvGeometry;
 
 // Whether this machine runs the kernels (AVX-512 F and VL).
 [[nodiscard]] bool machine_supports();

@@ -65,6 +65,14 @@ constexpr int kAlpha = Matrices::kInput;
 constexpr int kPoints = kAlpha * kAlpha;
 constexpr Index kChunk = 64;  // tiles per chunk
 
+// sum + weight · value, for a constant weight: nothing for 0, an add or subtract for ±1.
+THERMO_AVX2_INLINE __m256 accumulate(__m256 sum, float weight, __m256 value) {
+  if (weight == 0.0F) return sum;
+  if (weight == 1.0F) return _mm256_add_ps(sum, value);
+  if (weight == -1.0F) return _mm256_sub_ps(sum, value);
+  return _mm256_fmadd_ps(_mm256_set1_ps(weight), value, sum);
+}
+
 // dst[r][c] = Σ_k matrix[r][k] · src[k][c] (transposed: Σ_k matrix[c][k] · src[r][k]), on vectors.
 template <int kRows, int kInner, int kColumns>
 THERMO_AVX2_INLINE void multiply_left(const float (&matrix)[kRows][kInner], const __m256 (&src)[kInner][kColumns],
@@ -75,17 +83,7 @@ THERMO_AVX2_INLINE void multiply_left(const float (&matrix)[kRows][kInner], cons
     for (int c = 0; c < kColumns; ++c) {
       __m256 sum = _mm256_setzero_ps();
 #pragma GCC unroll 8
-      for (int k = 0; k < kInner; ++k) {
-        const float weight = matrix[r][k];
-        if (weight == 0.0F) continue;
-        if (weight == 1.0F) {
-          sum = _mm256_add_ps(sum, src[k][c]);
-        } else if (weight == -1.0F) {
-          sum = _mm256_sub_ps(sum, src[k][c]);
-        } else {
-          sum = _mm256_fmadd_ps(_mm256_set1_ps(weight), src[k][c], sum);
-        }
-      }
+      for (int k = 0; k < kInner; ++k) sum = accumulate(sum, matrix[r][k], src[k][c]);
       dst[r][c] = sum;
     }
   }
@@ -101,17 +99,7 @@ THERMO_AVX2_INLINE void multiply_right_transposed(const __m256 (&src)[kRows][kIn
     for (int c = 0; c < kColumns; ++c) {
       __m256 sum = _mm256_setzero_ps();
 #pragma GCC unroll 8
-      for (int k = 0; k < kInner; ++k) {
-        const float weight = matrix[c][k];
-        if (weight == 0.0F) continue;
-        if (weight == 1.0F) {
-          sum = _mm256_add_ps(sum, src[r][k]);
-        } else if (weight == -1.0F) {
-          sum = _mm256_sub_ps(sum, src[r][k]);
-        } else {
-          sum = _mm256_fmadd_ps(_mm256_set1_ps(weight), src[r][k], sum);
-        }
-      }
+      for (int k = 0; k < kInner; ++k) sum = accumulate(sum, matrix[c][k], src[r][k]);
       dst[r][c] = sum;
     }
   }

@@ -5,6 +5,8 @@
 // than direct convolution, float32 error ~10× direct's (2e-5 against 2e-6, max over elements of
 // |error| / (|exact| + rms), conv_algorithms_test). AVX2 and FMA.
 
+#include "conv_geometry.hpp"
+
 #include <thermo/backend.hpp>
 
 #include <cstdint>
@@ -13,13 +15,7 @@ namespace thermo::cpu::winograd {
 
 using Index = std::int64_t;
 
-struct Geometry {
-  Index batch = 0;
-  Index in_channels = 0;
-  Index out_channels = 0;
-  Index height = 0;  // of src and dst (stride 1, padding 1)
-  Index width = 0;
-};
+using Geometry = ConvGeometry;
 
 // Whether this machine runs the kernels (AVX2 and FMA).
 [[nodiscard]] bool machine_supports();
