@@ -48,6 +48,24 @@ function(thermo_add_plugin)
   set_property(GLOBAL APPEND PROPERTY THERMO_PLUGIN_TARGETS ${target})
 endfunction()
 
+# thermo_add_plugin_core(<target> SOURCES ... [LIBRARIES ...]): a plugin's code without its entry
+# point, compiled once as an object library. The plugin links it (thermo_add_plugin's LIBRARIES),
+# and so do the plugin's tests and benchmarks, which then do not compile the same sources again.
+# Its folder is on the include path of whatever links it.
+function(thermo_add_plugin_core target)
+  cmake_parse_arguments(CORE "" "" "SOURCES;LIBRARIES" ${ARGN})
+  add_library(${target} OBJECT ${CORE_SOURCES})
+  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${target} PUBLIC thermo::sdk ${CORE_LIBRARIES})
+  if(TARGET thermo_warnings)
+    target_link_libraries(${target} PRIVATE thermo_warnings)
+  endif()
+  set_target_properties(${target} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+endfunction()
+
 # thermo_enable_cuda(): finds nvcc (CUDACXX, PATH, /usr/local/cuda), the CUDA toolkit (cudart,
 # cuBLAS) and cuDNN 9 (cudnn.h and libcudnn next to the toolkit, or under CUDNN_ROOT), enables
 # the CUDA language and defines the imported target thermo::cudnn. Sets THERMO_CUDA_FOUND, or
