@@ -31,7 +31,7 @@ dataset: {plugin: fashion_mnist, path: /usr/share/datasets/fashion-mnist, sample
 model: {plugin: convnet, channels: 8, last_layer_norm: 10.0, init_seed: 1, head_seed: 4}
 loss: cross_entropy
 optimizer: {plugin: sphere_sgd, elr: 0.01}
-train: {iters: 240, batch_size: 128, seed: 1, log: {every: 40}, checkpoints: {every: 80}}
+train: {iters: 240, batch_size: 32, seed: 1, log: {every: 40}, checkpoints: {every: 80}}
 estimators:
   - {plugin: gradient_noise, samples: 60}
   - {plugin: knn_entropy, queue: 30, ks: [1, 5, 20]}

@@ -106,14 +106,17 @@ executor: {jobs: 1}
 
 TEST_CASE("SIGTERM to a sweep: its points write their resume states and stop; --resume finishes them") {
   const auto dir = scratch_dir("sweep-signal");
-  write_file(dir / "p.yaml", toy_pipeline("signal", "up", "[0.1, 0.2]", 20000000));
+  write_file(dir / "p.yaml", toy_pipeline("signal", "up", "[0.1, 0.2]", 4000000));
+  // `cd dir && thermo ... &` runs in a background subshell: the wait loop names dir in full.
+  const std::string runs = (dir / "out" / "runs").string();
   const auto result = run_command(
-      "{ " + thermo_command_in(dir,
-                               "-q run p.yaml --out out --checkpoint-every 1000 'train.log={every: 10000000}' "
-                               "executor.in_process=false executor.jobs=2 & sweep=$!; "
-                               "for i in $(seq 100); do [ -f out/runs/000-elr0.1/progress.json ] && "
-                               "[ -f out/runs/001-elr0.2/progress.json ] && break; sleep 0.1; done; sleep 0.5; "
-                               "kill -TERM $sweep; wait $sweep; echo \"exit $?\"; }"));
+      "{ " +
+      thermo_command_in(dir,
+                        "-q run p.yaml --out out --checkpoint-every 1000 "
+                        "'train.log={every: 10000000}' executor.in_process=false executor.jobs=2") +
+      " & sweep=$!; for i in $(seq 100); do [ -f '" + runs + "/000-elr0.1/progress.json' ] && [ -f '" + runs +
+      "/001-elr0.2/progress.json' ] && break; sleep 0.1; done; sleep 0.5; "
+      "kill -TERM $sweep; wait $sweep; echo \"exit $?\"; }");
   INFO(result.out << result.err);
   CHECK(result.out.find("exit 4") != std::string::npos);
   CHECK(result.out.find("2 interrupted") != std::string::npos);
