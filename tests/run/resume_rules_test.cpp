@@ -1,5 +1,6 @@
 // What --resume accepts: a state of this very experiment; another configuration, thermo version
 // or backend is refused with the reason (exit code 2) unless --force; a finished run stays as it is.
+// And what a state holds: a resume from any state gives the uninterrupted run's files.
 #include "pipeline_test_support.hpp"
 
 #include "run/resume_state.hpp"
@@ -39,6 +40,27 @@ TEST_CASE("resume: another configuration is refused with exit code 2 and the rea
   const auto executor = run_command(
       thermo_command_in(dir, "-q run p.yaml --out out --resume --checkpoint-every 5 executor.in_process=false"));
   CHECK(executor.exit_code == 0);
+}
+
+// A state is written after a step and before that iteration's log step and checkpoint, which read
+// the step's stochastic gradient (stoch_grad_norm, stoch_grad_*.npy): the state must carry it. With
+// a state every 16th step (the clock is read every 16th) and a log step every 16, every state is
+// at a log step; the newest (final) one removed, --resume starts from the one at iteration 48.
+TEST_CASE("resume: from a state at a log step's iteration, that log step and checkpoint are the uninterrupted ones") {
+  const auto dir = scratch_dir("resume-log-step");
+  write_file(dir / "p.yaml", toy_pipeline("log_step_state", "up", "null", 64));
+  const std::string run = "run p.yaml --checkpoint-every 1e-9 'train.log={every: 16}' 'train.checkpoints=[48]'";
+  REQUIRE(run_command(thermo_command_in(dir, "-q " + run + " --out whole")).exit_code == 0);
+  fs::copy(dir / "whole", dir / "resumed", fs::copy_options::recursive);
+  REQUIRE(fs::remove(dir / "resumed" / "state" / "state-0000000064.thermo"));
+  REQUIRE(fs::exists(dir / "resumed" / "state" / "state-0000000048.thermo"));
+  const auto resumed = run_command(thermo_command_in(dir, run + " --out resumed --resume"));
+  INFO(resumed.out << resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.err.find("resuming at iteration 48") != std::string::npos);
+  CHECK(read_file(dir / "resumed" / "metrics.csv") == read_file(dir / "whole" / "metrics.csv"));
+  CHECK(read_file(dir / "resumed" / "checkpoints" / "stoch_grad_00000048.npy") ==
+        read_file(dir / "whole" / "checkpoints" / "stoch_grad_00000048.npy"));
 }
 
 TEST_CASE("resume: a state of another thermo version or backend is refused, naming both") {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -21,6 +22,13 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 std::int64_t train_size(RunResources& resources) {
   if (resources.data() == nullptr) throw UserError("training needs a data set: the pipeline's `dataset` is null");
   return resources.data()->size(Split::train);
+}
+
+constexpr const char* kStochasticGradientKey = "trainer.stochastic_gradient";
+
+// Whether a schedule holds an iteration, without moving its cursor.
+bool scheduled(const ScheduleCursor& schedule, std::int64_t iteration) {
+  return std::binary_search(schedule.iterations().begin(), schedule.iterations().end(), iteration);
 }
 }  // namespace
 
@@ -254,6 +262,14 @@ void Trainer::save_state(StateArchive& archive) const {
   resources_.model().save_state(archive, "model.");
   resources_.optimizer().save_state(archive, "optimizer.");
   for (const auto& named : resources_.estimators()) named.estimator->save_state(archive, named.key_path + ".");
+  // A state is written after a step, before this iteration's log step and checkpoint; those read
+  // the step's stochastic gradient (stoch_grad_norm, stoch_grad_*.npy), which a resume must find.
+  if (!finished_ && iteration_ > 0 && (scheduled(log_, iteration_) || scheduled(checkpoints_, iteration_))) {
+    const ConstVectorView gradient = resources_.model().gradients();
+    std::vector<std::byte> host(gradient.bytes());
+    resources_.backend().download(gradient, host.data());
+    archive.put_bytes(kStochasticGradientKey, host);
+  }
 }
 
 void Trainer::load_state(const StateArchive& archive) {
@@ -263,6 +279,12 @@ void Trainer::load_state(const StateArchive& archive) {
   resources_.model().load_state(archive, "model.");
   resources_.optimizer().load_state(archive, "optimizer.");
   for (auto& named : resources_.estimators()) named.estimator->load_state(archive, named.key_path + ".");
+  if (archive.has(kStochasticGradientKey)) {
+    const VectorView gradient = resources_.model().gradients();
+    std::vector<std::byte> host(gradient.bytes());
+    archive.get_into(kStochasticGradientKey, host);
+    resources_.backend().upload(host.data(), gradient);
+  }
 }
 
 }  // namespace thermo::engine
