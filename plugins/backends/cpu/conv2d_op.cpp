@@ -282,13 +282,13 @@ class CpuConv2d final : public Conv2dOp {
   // the same bytes as channels-last for 8 channels: oneDNN's 8-channel-block kernels took 0.6 ms
   // for its weight gradient against 1.1 ms channels-last, and no more for the forward (1 thread,
   // min of 15, three runs on a shared machine; docs/performance.md).
-  // Where thermo's channels-last Winograd kernels run (AVX2), the convolutions with 64+ output
-  // channels that they do not take (ConvNet's first layer) write channels-last too: in oneDNN's
+  // Where thermo's channels-last Winograd kernels run (AVX2), the convolutions they take and those
+  // with 64+ output channels that they do not (ConvNet's first layer) write channels-last: in oneDNN's
   // blocks they cost a copy of their output for the next layer's forward and weight gradient and
   // one of their output gradient, 0.8 GB at the log step's chunks of 1024 (docs/performance.md).
   [[nodiscard]] Layouts activation_layouts(const Conv2dSpec& spec) const {
     using tag = memory::format_tag;
-    if (winograd_kernels(*context_) == WinogradKernels::thermo && spec.out_channels >= 64)
+    if (winograd_kernels(*context_) == WinogradKernels::thermo && (winograd::fits(spec) || spec.out_channels >= 64))
       return {tag::nhwc, tag::nhwc};
     if (spec.in_channels < 4 && spec.out_channels == 8) return {tag::any, tag::nChw8c};
     const bool few_channels = spec.out_channels < 16 || (spec.in_channels >= 4 && spec.in_channels < 16);

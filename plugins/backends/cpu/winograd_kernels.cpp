@@ -294,8 +294,8 @@ bool machine_supports() {
 }
 
 bool fits(const Conv2dSpec& spec) {
-  return spec.kernel == 3 && spec.stride == 1 && spec.padding == 1 && spec.in_channels >= 64 &&
-         spec.out_channels >= 64 && spec.in_channels % 8 == 0 && spec.out_channels % 8 == 0;
+  return spec.kernel == 3 && spec.stride == 1 && spec.padding == 1 && spec.in_channels >= 32 &&
+         spec.out_channels >= 32 && spec.in_channels % 8 == 0 && spec.out_channels % 8 == 0;
 }
 
 void forward(const float* src, const float* weight, float* dst, const Geometry& geometry, int threads) {
