@@ -1,7 +1,13 @@
-// Schedules: every form fills ScheduleSpec; the defaults are paper (log) and none (checkpoints).
+// Schedules: every form fills ScheduleSpec; the defaults are paper (log) and none (checkpoints);
+// the iterations a form expands to, and the cursor the trainer walks them with.
+#include "run/schedule.hpp"
 #include "config_test_support.hpp"
 
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
 
 using Kind = thermo::engine::ScheduleSpec::Kind;
 using thermo::engine::ScheduleSpec;
@@ -53,4 +59,27 @@ TEST_CASE("schedule mistakes are reported at the schedule") {
         "command line:1:38: error: train.log.logspace.num: expected integer >= 1, got 0\n"
         "command line:1:49: error: train.log.first: expected integer list (each) >= 0 of exactly 2 elements, got a "
         "list of 1 element\n");
+}
+
+TEST_CASE("a schedule expands to sorted iterations that its cursor walks") {
+  using thermo::engine::ScheduleCursor;
+  using thermo::engine::ScheduleRole;
+  const auto every = thermo::engine::schedule_iterations(log_schedule("{every: 16}"), 50, ScheduleRole::log);
+  CHECK(every == std::vector<std::int64_t>{0, 16, 32, 48, 50});
+  const auto list = thermo::engine::schedule_iterations(log_schedule("[70, 5, 5, 0]"), 60, ScheduleRole::log);
+  CHECK(list == std::vector<std::int64_t>{0, 5});  // sorted, unique, none past the run
+
+  ScheduleCursor cursor(every);
+  CHECK(cursor.next_at_or_after(17) == 32);
+  CHECK(cursor.contains(32));
+  CHECK_FALSE(cursor.contains(33));
+  CHECK(cursor.next_at_or_after(51) == -1);
+  CHECK(cursor.contains(16));  // asked backwards: the cursor rescans from the start
+  // includes gives contains' answers from wherever the cursor stands, without moving it.
+  const ScheduleCursor& fixed = cursor;
+  for (std::int64_t iteration = -1; iteration <= 52; ++iteration) {
+    const bool expected = std::find(every.begin(), every.end(), iteration) != every.end();
+    CHECK(fixed.includes(iteration) == expected);
+  }
+  CHECK(cursor.next_at_or_after(17) == 32);
 }

@@ -3,6 +3,7 @@
 
 #include "config/pipeline.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -22,6 +23,10 @@ class ScheduleCursor {
   // The first scheduled iteration >= iteration, or -1 when none is left.
   [[nodiscard]] std::int64_t next_at_or_after(std::int64_t iteration);
   [[nodiscard]] bool contains(std::int64_t iteration) { return next_at_or_after(iteration) == iteration; }
+  // The same answer without moving the cursor (a binary search), for const callers.
+  [[nodiscard]] bool includes(std::int64_t iteration) const {
+    return std::binary_search(iterations_.begin(), iterations_.end(), iteration);
+  }
   [[nodiscard]] const std::vector<std::int64_t>& iterations() const { return iterations_; }
 
  private:

@@ -25,11 +25,6 @@ std::int64_t train_size(RunResources& resources) {
 }
 
 constexpr const char* kStochasticGradientKey = "trainer.stochastic_gradient";
-
-// Whether a schedule holds an iteration, without moving its cursor.
-bool scheduled(const ScheduleCursor& schedule, std::int64_t iteration) {
-  return std::binary_search(schedule.iterations().begin(), schedule.iterations().end(), iteration);
-}
 }  // namespace
 
 Trainer::Trainer(RunResources& resources, const TrainSection& train, std::filesystem::path checkpoint_dir)
@@ -264,7 +259,7 @@ void Trainer::save_state(StateArchive& archive) const {
   for (const auto& named : resources_.estimators()) named.estimator->save_state(archive, named.key_path + ".");
   // A state is written after a step, before this iteration's log step and checkpoint; those read
   // the step's stochastic gradient (stoch_grad_norm, stoch_grad_*.npy), which a resume must find.
-  if (!finished_ && iteration_ > 0 && (scheduled(log_, iteration_) || scheduled(checkpoints_, iteration_))) {
+  if (!finished_ && iteration_ > 0 && (log_.includes(iteration_) || checkpoints_.includes(iteration_))) {
     const ConstVectorView gradient = resources_.model().gradients();
     std::vector<std::byte> host(gradient.bytes());
     resources_.backend().download(gradient, host.data());
