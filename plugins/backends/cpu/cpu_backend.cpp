@@ -3,11 +3,13 @@
 #include "cpu_ops.hpp"
 #include "pairwise_distances.hpp"
 #include "vector_ops.hpp"
+#include "winograd_kernels.hpp"
 
 #include <fmt/format.h>
 
 #include <cstring>
 #include <fstream>
+#include <string>
 
 namespace thermo::cpu {
 namespace {
@@ -57,13 +59,14 @@ Value* as(VectorView view) {
 }
 
 // The `winograd` setting as the backend runs it.
-const char* winograd_description(const CpuContext& context) {
+std::string winograd_description(const CpuContext& context) {
   if (!context.winograd()) return "";
   switch (winograd_kernels(context)) {
     case WinogradKernels::onednn:
       return ", winograd convolutions";
     case WinogradKernels::thermo:
-      return ", winograd convolutions (thermo's F(4x4,3x3): oneDNN has none for this CPU)";
+      return fmt::format(", winograd convolutions (thermo's {}: oneDNN has none for this CPU)",
+                         winograd::algorithm_name());
     case WinogradKernels::none:
       break;
   }

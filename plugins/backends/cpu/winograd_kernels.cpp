@@ -293,6 +293,10 @@ bool machine_supports() {
   return supported;
 }
 
+const char* algorithm_name() {
+  return kTile == 4 ? "F(4x4,3x3)" : "F(2x2,3x3)";
+}
+
 bool fits(const Conv2dSpec& spec) {
   return spec.kernel == 3 && spec.stride == 1 && spec.padding == 1 && spec.in_channels >= 32 &&
          spec.out_channels >= 32 && spec.in_channels % 8 == 0 && spec.out_channels % 8 == 0;

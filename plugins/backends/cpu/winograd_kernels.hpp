@@ -20,6 +20,9 @@ using Geometry = ConvGeometry;
 // Whether this machine runs the kernels (AVX2 and FMA).
 [[nodiscard]] bool machine_supports();
 
+// The algorithm as descriptions name it: "F(4x4,3x3)".
+[[nodiscard]] const char* algorithm_name();
+
 // The convolutions the kernels take: 3×3, stride 1, padding 1, from 32 channels in and out (in
 // blocks of 8). ConvNet(8)'s 32→64 at 8×8 runs 1.2-1.6× faster per pass than on oneDNN's direct
 // kernels. From 16 channels (its 16→32) they were faster too, but their float32 error, 2e-5,
