@@ -24,12 +24,12 @@ using Geometry = ConvGeometry;
 [[nodiscard]] const char* algorithm_name();
 
 // The convolutions the kernels take: 3×3, stride 1, padding 1, from 32 channels in and out (in
-// blocks of 8). ConvNet(8)'s 32→64 at 8×8 runs 1.2-1.6× faster per pass than on oneDNN's direct
-// kernels. From 16 channels (its 16→32) they were faster too, but their float32 error, 2e-5,
-// flips ReLUs near zero in ConvNet(16)'s 16→32 at 32×32: its full gradient then differs from
-// PyTorch's by 3.7e-4, over the 1e-4 the exactness test allows (4.5e-6 from 32 channels). With 8
-// they are slower (8→16 at 32×32); the transformed products, 8 deep, are bound by memory there.
-// docs/performance.md has the numbers.
+// blocks of 8). ConvNet(8)'s 32→64 at 8×8 runs 1.4-1.6× faster (its three passes together) than
+// on oneDNN's direct kernels. From 16 channels (its 16→32) they were faster too, but their
+// float32 error, 2e-5, flips ReLUs near zero in ConvNet(16)'s 16→32 at 32×32: its full gradient
+// then differs from PyTorch's by 3.7e-4, over the 1e-4 the exactness test allows (4.5e-6 from 32
+// channels). With 8 they are slower (8→16 at 32×32); the transformed products, 8 deep, are bound
+// by memory there. docs/performance.md has the numbers.
 [[nodiscard]] bool fits(const Conv2dSpec& spec);
 
 // src, dst, diff_src and diff_dst channels-last (NHWC); weight and diff_weight OIHW. Only on a
