@@ -110,7 +110,7 @@ OwnPasses own_winograd_passes(const thermo::cpu::CpuContext& context, const ther
   auto dst = random_buffer(pixels * geometry.out_channels);
   auto weight = random_buffer(geometry.out_channels * geometry.in_channels * 9);
   const std::string implementation =
-      fmt::format("thermo winograd {}, channels-last", thermo::cpu::winograd::algorithm_name());
+      fmt::format("thermo winograd {}, channels-last", thermo::cpu::winograd::algorithm_name(geometry));
   const int threads = context.threads();
   OwnPasses passes;
   passes.forward = {label + " forward", implementation, flops, {}, {}, 1e300, [=] {

@@ -117,16 +117,19 @@ TEST_CASE("cpu backend: Winograd convolutions match the float64 reference") {
     MESSAGE("skipped: this machine has neither AVX-512 (oneDNN's Winograd kernels) nor AVX2 (thermo's)");
     return;
   }
-  // thermo's F(4×4, 3×3): even and odd sizes (tiles cut by the image's edge), one chunk of tiles
+  // thermo's Winograd, F(4×4, 3×3) here: even and odd sizes (tiles cut by the image's edge), one chunk of tiles
   // and several (64 tiles each: 6·4·5 = 120 here), fewer chunks than threads (batch 1 of 4×4).
   CHECK(winograd.description().find("winograd convolutions (thermo's") != std::string::npos);
   check_against_reference(engine, winograd, direct, {2, 64, 8, 8}, {64, 64, 3, 1, 1}, {true, true});
   check_against_reference(engine, winograd, direct, {6, 64, 15, 17}, {64, 128, 3, 1, 1}, {true, true});
   check_against_reference(engine, winograd, direct, {1, 128, 4, 4}, {128, 72, 3, 1, 1}, {true, true});
-  // From 32 channels in and out (ConvNet(8)'s 32→64); 16 input channels: thinner than the kernels
-  // take, so direct in every pass.
+  // 32 channels in and out (ConvNet(8)'s 32→64) on F(4×4, 3×3); 16 (its 16→32) on F(2×2, 3×3),
+  // also with 24 (products of 16 and 8 output channels, odd sizes); 8 input channels: thinner
+  // than the kernels take, so direct in every pass.
   check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 64, 3, 1, 1}, {true, true});
-  check_against_reference(engine, winograd, direct, {3, 16, 16, 16}, {16, 32, 3, 1, 1}, {false, false});
+  check_against_reference(engine, winograd, direct, {3, 16, 16, 16}, {16, 32, 3, 1, 1}, {true, true});
+  check_against_reference(engine, winograd, direct, {2, 16, 9, 7}, {16, 24, 3, 1, 1}, {true, true});
+  check_against_reference(engine, winograd, direct, {3, 8, 16, 16}, {8, 16, 3, 1, 1}, {false, false});
 }
 
 TEST_CASE("cpu backend: thermo's thin convolutions match the float64 reference") {
