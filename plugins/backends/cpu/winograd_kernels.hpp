@@ -29,7 +29,7 @@ using Geometry = ConvGeometry;
 
 // The convolutions the kernels take: 3×3, stride 1, padding 1, from 16 channels in and out (in
 // blocks of 8). On ConvNet(8) (AVX2 EPYC, 2 threads; docs/performance.md) its 32→64 at 8×8 runs on
-// F(4×4) 1.6-2.2× faster per pass than on oneDNN's direct kernels, its 16→32 at 16×16 on F(2×2)
+// F(4×4) 1.6-2.4× faster per pass than on oneDNN's direct kernels, its 16→32 at 16×16 on F(2×2)
 // 1.2-1.5×. F(4×4) on 16→32 was faster still, but its rounding flips ReLUs near zero in
 // ConvNet(16)'s 16→32 at 32×32: its full gradient then differed from PyTorch's by 3.7e-4, over the
 // 1e-4 the exactness test allows (4.9e-6 with F(2×2) there). With 8 input channels (8→16 at 32×32)
