@@ -33,7 +33,7 @@ class CpuConv2d final : public Conv2dOp {
         backward_algorithm_(preferred_algorithm(spec, ConvPass::backward)),
         thin_forward_(context_->thin_convolutions() && thin_conv::fits_forward(spec)),
         thin_backward_data_(context_->thin_convolutions() && thin_conv::fits_backward_data(spec)),
-        own_winograd_(winograd_kernels(*context_) == WinogradKernels::thermo && winograd::fits(spec)) {
+        own_winograd_(runs_own_winograd(spec)) {
     require(spec.in_channels > 0 && spec.out_channels > 0, "conv2d needs positive channel counts");
     require(spec.kernel > 0 && spec.stride > 0 && spec.padding >= 0, "conv2d needs kernel, stride > 0, padding >= 0");
   }
@@ -288,11 +288,15 @@ class CpuConv2d final : public Conv2dOp {
   // one of their output gradient, 0.8 GB at the log step's chunks of 1024 (docs/performance.md).
   [[nodiscard]] Layouts activation_layouts(const Conv2dSpec& spec) const {
     using tag = memory::format_tag;
-    if (winograd_kernels(*context_) == WinogradKernels::thermo && (winograd::fits(spec) || spec.out_channels >= 64))
-      return {tag::nhwc, tag::nhwc};
+    const bool own_winograd_machine = winograd_kernels(*context_) == WinogradKernels::thermo;
+    if (runs_own_winograd(spec) || (own_winograd_machine && spec.out_channels >= 64)) return {tag::nhwc, tag::nhwc};
     if (spec.in_channels < 4 && spec.out_channels == 8) return {tag::any, tag::nChw8c};
     const bool few_channels = spec.out_channels < 16 || (spec.in_channels >= 4 && spec.in_channels < 16);
     return few_channels ? Layouts{tag::nhwc, tag::nhwc} : Layouts{};
+  }
+  // Whether all three passes run on thermo's Winograd kernels (winograd_kernels.hpp).
+  [[nodiscard]] bool runs_own_winograd(const Conv2dSpec& spec) const {
+    return winograd_kernels(*context_) == WinogradKernels::thermo && winograd::fits(spec);
   }
   // oneDNN's 1×1 backward-weights kernels for stride > 1 copy src to unit stride in a workspace
   // that is too small when src is channels-last with fewer channels than their block (16 with

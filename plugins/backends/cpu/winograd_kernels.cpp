@@ -189,8 +189,7 @@ THERMO_AVX2_INLINE void load_window(const float* image, Index corner, Index row_
   }
 }
 
-// v[ξ][t][c] = (Bᵀ d B)[ξ] for the α×α input tile of channels-last src around tile t (zero outside
-// the image), each of the α² points a row of `channels` in a block of `chunk` rows.
+// transform_input's work on the window at `corner` (kClipped: it crosses the image's edge).
 template <int kTile, bool kClipped>
 THERMO_AVX2_INLINE void transform_input_window(const float* image, Index corner, Index row_stride, Index channels,
                                                const Inside<Shape<kTile>::kAlpha>& rows,
@@ -212,6 +211,8 @@ THERMO_AVX2_INLINE void transform_input_window(const float* image, Index corner,
   }
 }
 
+// v[ξ][t][c] = (Bᵀ d B)[ξ] for the α×α input tile of channels-last src around tile t (zero outside
+// the image), each of the α² points a row of `channels` in a block of `chunk` rows.
 template <int kTile>
 THERMO_AVX2 void transform_input(const float* src, const Geometry& geometry, Index channels, const TilePlace& place,
                                  Index t, Index chunk, float* v) {
