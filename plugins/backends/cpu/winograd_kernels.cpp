@@ -357,43 +357,28 @@ void transform_weights(const float* weight, Index pass_out, Index pass_in, bool 
 // caches.
 constexpr int kMostRows = 6;  // 6 × 2 accumulators, 2 weight vectors, a broadcast: 15 of 16 registers
 
-// m[r][o..] = Σ_i v[r][i] · u[i][o..] for kRows rows of v.
-template <int kRows, int kVectors>
-THERMO_AVX2_INLINE void multiply_rows(const float* v, Index in, const float* u, Index out, float* m) {
+// c[r][o..] = Σ_k a[r·row_stride + k·inner_stride] · b[k][o..] for kRows rows of c and 8·kVectors
+// of its columns (b and c row-major with `out` columns); kAccumulate: added to c, else written.
+// The forward products are m = v · u (rows: tiles, k: input channels), the weight gradient's
+// du += vᵀ · m (rows: input channels, k: tiles).
+template <int kRows, int kVectors, bool kAccumulate>
+THERMO_AVX2_INLINE void multiply_rows(const float* a, Index row_stride, Index inner_stride, Index inner, const float* b,
+                                      Index out, float* c) {
   __m256 sums[kRows][kVectors];
   for (int r = 0; r < kRows; ++r) {
-    for (int k = 0; k < kVectors; ++k) sums[r][k] = _mm256_setzero_ps();
+    for (int k = 0; k < kVectors; ++k)
+      sums[r][k] = kAccumulate ? _mm256_loadu_ps(c + r * out + 8 * k) : _mm256_setzero_ps();
   }
-  for (Index i = 0; i < in; ++i) {
-    __m256 weights[kVectors];
-    for (int k = 0; k < kVectors; ++k) weights[k] = _mm256_loadu_ps(u + i * out + 8 * k);
+  for (Index i = 0; i < inner; ++i) {
+    __m256 columns[kVectors];
+    for (int k = 0; k < kVectors; ++k) columns[k] = _mm256_loadu_ps(b + i * out + 8 * k);
     for (int r = 0; r < kRows; ++r) {
-      const __m256 value = _mm256_broadcast_ss(v + r * in + i);
-      for (int k = 0; k < kVectors; ++k) sums[r][k] = _mm256_fmadd_ps(value, weights[k], sums[r][k]);
+      const __m256 value = _mm256_broadcast_ss(a + r * row_stride + i * inner_stride);
+      for (int k = 0; k < kVectors; ++k) sums[r][k] = _mm256_fmadd_ps(value, columns[k], sums[r][k]);
     }
   }
   for (int r = 0; r < kRows; ++r) {
-    for (int k = 0; k < kVectors; ++k) _mm256_storeu_ps(m + r * out + 8 * k, sums[r][k]);
-  }
-}
-
-// du[r][o..] += Σ_t v[t][r] · m[t][o..] for kRows input channels (rows of du).
-template <int kRows, int kVectors>
-THERMO_AVX2_INLINE void accumulate_rows(const float* v, Index in, const float* m, Index out, Index count, float* du) {
-  __m256 sums[kRows][kVectors];
-  for (int r = 0; r < kRows; ++r) {
-    for (int k = 0; k < kVectors; ++k) sums[r][k] = _mm256_loadu_ps(du + r * out + 8 * k);
-  }
-  for (Index t = 0; t < count; ++t) {
-    __m256 gradients[kVectors];
-    for (int k = 0; k < kVectors; ++k) gradients[k] = _mm256_loadu_ps(m + t * out + 8 * k);
-    for (int r = 0; r < kRows; ++r) {
-      const __m256 value = _mm256_broadcast_ss(v + t * in + r);
-      for (int k = 0; k < kVectors; ++k) sums[r][k] = _mm256_fmadd_ps(value, gradients[k], sums[r][k]);
-    }
-  }
-  for (int r = 0; r < kRows; ++r) {
-    for (int k = 0; k < kVectors; ++k) _mm256_storeu_ps(du + r * out + 8 * k, sums[r][k]);
+    for (int k = 0; k < kVectors; ++k) _mm256_storeu_ps(c + r * out + 8 * k, sums[r][k]);
   }
 }
 
@@ -423,26 +408,32 @@ THERMO_AVX2_INLINE void over_rows(Index rows, Arguments... arguments) {
   }
 }
 
-template <int kVectors>
+template <int kVectors, bool kAccumulate>
 struct MultiplyRows {
   template <int kRows>
   struct Kernel {
-    THERMO_AVX2_INLINE static void run(Index row, const float* v, Index in, const float* u, Index out, float* m) {
-      multiply_rows<kRows, kVectors>(v + row * in, in, u, out, m + row * out);
+    THERMO_AVX2_INLINE static void run(Index row, const float* a, Index row_stride, Index inner_stride, Index inner,
+                                       const float* b, Index out, float* c) {
+      multiply_rows<kRows, kVectors, kAccumulate>(a + row * row_stride, row_stride, inner_stride, inner, b, out,
+                                                  c + row * out);
     }
   };
 };
 
-template <int kVectors>
-struct AccumulateRows {
-  template <int kRows>
-  struct Kernel {
-    THERMO_AVX2_INLINE static void run(Index row, const float* v, Index in, const float* m, Index out, Index count,
-                                       float* du) {
-      accumulate_rows<kRows, kVectors>(v + row, in, m, out, count, du + row * out);
-    }
-  };
-};
+// multiply_rows over all `rows` rows and `out` columns (a multiple of 8).
+template <bool kAccumulate>
+THERMO_AVX2_INLINE void multiply_in_registers(Index rows, const float* a, Index row_stride, Index inner_stride,
+                                              Index inner, const float* b, Index out, float* c) {
+  Index o = 0;
+  for (; o + 16 <= out; o += 16) {
+    over_rows<MultiplyRows<2, kAccumulate>::template Kernel>(rows, a, row_stride, inner_stride, inner, b + o, out,
+                                                             c + o);
+  }
+  if (o < out) {
+    over_rows<MultiplyRows<1, kAccumulate>::template Kernel>(rows, a, row_stride, inner_stride, inner, b + o, out,
+                                                             c + o);
+  }
+}
 
 // m (count × out) = v (count × in) · u, row-major (u at point_index).
 THERMO_AVX2 void multiply_point(const float* v, Index count, Index in, const float* u, Index out, float* m) {
@@ -450,9 +441,7 @@ THERMO_AVX2 void multiply_point(const float* v, Index count, Index in, const flo
     check(dnnl_sgemm('N', 'T', count, out, in, 1.0F, v, in, u, in, 0.0F, m, out));
     return;
   }
-  Index o = 0;
-  for (; o + 16 <= out; o += 16) over_rows<MultiplyRows<2>::Kernel>(count, v, in, u + o, out, m + o);
-  if (o < out) over_rows<MultiplyRows<1>::Kernel>(count, v, in, u + o, out, m + o);
+  multiply_in_registers<false>(count, v, in, 1, in, u, out, m);
 }
 
 // du += vᵀ (in × count) · m (count × out), row-major (du at point_index).
@@ -461,9 +450,7 @@ THERMO_AVX2 void accumulate_point(const float* v, Index count, Index in, const f
     check(dnnl_sgemm('T', 'N', out, in, count, 1.0F, m, out, v, in, 1.0F, du, in));
     return;
   }
-  Index o = 0;
-  for (; o + 16 <= out; o += 16) over_rows<AccumulateRows<2>::Kernel>(in, v, in, m + o, out, count, du + o);
-  if (o < out) over_rows<AccumulateRows<1>::Kernel>(in, v, in, m + o, out, count, du + o);
+  multiply_in_registers<true>(in, v, 1, in, count, m, out, du);
 }
 
 // Tiles per chunk (a thread's unit of work): few for the register products, whose chunk's
