@@ -4,14 +4,15 @@
 // on oneDNN with `any` memory descriptors, every tensor already in the layout oneDNN chose for
 // it: no reorder is timed. Direct convolutions (the cpu backend's default), or with --winograd
 // Winograd where the backend's `winograd` setting takes it (oneDNN's: winograd_fits,
-// pass_algorithm; thermo's own on machines without AVX-512: winograd::fits, channels-last), the
-// same OpenMP thread count as the backend (its CpuContext). Prints the mean and the minimum over repeats of
-// the convolutions' time per step, per pass the minimum and oneDNN's implementation, and the
-// machine's multiply-add peak on the same threads (fma_peak.hpp) with the time the step's
-// direct-convolution FLOPs take at that peak; with --json one JSON line per width
+// pass_algorithm; thermo's own on machines without AVX-512, or with --winograd-kernels thermo:
+// winograd::fits, channels-last; --winograd-kernels onednn|thermo implies --winograd), the same OpenMP thread count as
+// the backend (its CpuContext). Prints the mean and the minimum over repeats of the convolutions' time per step, per
+// pass the minimum and oneDNN's implementation, and the machine's multiply-add peak on the same threads (fma_peak.hpp)
+// with the time the step's direct-convolution FLOPs take at that peak; with --json one JSON line per width
 // (bench/compare_with_reference.py reads it).
 //
-//   backend_convnet_conv_roof_bench [--threads 2] [--channels 8,64] [--repeats 20] [--warmup 3] [--winograd] [--json]
+//   backend_convnet_conv_roof_bench [--threads 2] [--channels 8,64] [--repeats 20] [--warmup 3] [--winograd]
+//                                  [--winograd-kernels best|onednn|thermo] [--json]
 #include "command_line.hpp"
 #include "cpu_context.hpp"
 #include "cpu_ops.hpp"
@@ -45,8 +46,15 @@ struct Options {
   int repeats = 20;
   int warmup = 3;
   bool json = false;
-  bool winograd = false;
+  thermo::cpu::WinogradRequest winograd = thermo::cpu::WinogradRequest::none;
 };
+
+thermo::cpu::WinogradRequest winograd_request(const std::string& name) {
+  if (name == "best") return thermo::cpu::WinogradRequest::best;
+  if (name == "onednn") return thermo::cpu::WinogradRequest::onednn;
+  if (name == "thermo") return thermo::cpu::WinogradRequest::thermo;
+  throw std::runtime_error("--winograd-kernels takes best, onednn or thermo, not " + name);
+}
 
 Options parse(int argc, char** argv) {
   Options options;
@@ -60,7 +68,9 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--warmup") {
       options.warmup = std::stoi(line.value());
     } else if (flag == "--winograd") {
-      options.winograd = true;
+      if (options.winograd == thermo::cpu::WinogradRequest::none) options.winograd = thermo::cpu::WinogradRequest::best;
+    } else if (flag == "--winograd-kernels") {
+      options.winograd = winograd_request(line.value());
     } else if (flag == "--json") {
       options.json = true;
     } else if (flag == "--channels") {
@@ -175,7 +185,8 @@ std::vector<Pass> make_passes(const thermo::cpu::CpuContext& context, std::int64
     // The backend's rule per pass (thermo::cpu::winograd_fits, pass_algorithm), then direct if
     // that has no kernel.
     const auto algorithm_for = [&](thermo::cpu::ConvPass pass, auto make) {
-      const bool winograd = context.winograd() && thermo::cpu::winograd_fits(spec, pass);
+      const bool winograd = thermo::cpu::winograd_kernels(context) == thermo::cpu::WinogradKernels::onednn &&
+                            thermo::cpu::winograd_fits(spec, pass);
       const auto preferred = winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
       auto pd = make(thermo::cpu::pass_algorithm(preferred, make), true, dnnl::primitive_attr());
       return pd ? pd : make(dnnl::algorithm::convolution_direct, false, dnnl::primitive_attr());

@@ -7,8 +7,9 @@
 //
 //   backend_convnet_step_bench [--backend cpu] [--threads 2] [--channels 8,64] [--repeats 20]
 //                              [--plugin-dir DIR] [--skip-first-data-gradient] [--winograd]
-//                              [--no-thin-convolutions]
+//                              [--winograd-kernels auto|onednn|thermo] [--no-thin-convolutions]
 // --winograd sets the backend parameter `winograd` (cpu: Winograd kernels for wide 3×3 convolutions);
+// --winograd-kernels K sets `winograd: true` and `winograd_kernels: K` (cpu: whose kernels);
 // --no-thin-convolutions sets `thin_convolutions: false` (cpu: oneDNN for every convolution).
 #include "bench_backend.hpp"
 #include "command_line.hpp"
@@ -43,6 +44,7 @@ struct Options {
   std::filesystem::path plugin_dir = THERMO_BENCH_PLUGIN_DIR;
   bool first_data_gradient = true;
   bool winograd = false;
+  std::string winograd_kernels;  // empty: the backend's default
   bool thin_convolutions = true;
 };
 
@@ -63,7 +65,10 @@ Options parse(int argc, char** argv) {
       options.first_data_gradient = false;
     else if (flag == "--winograd")
       options.winograd = true;
-    else if (flag == "--no-thin-convolutions")
+    else if (flag == "--winograd-kernels") {
+      options.winograd = true;
+      options.winograd_kernels = line.value();
+    } else if (flag == "--no-thin-convolutions")
       options.thin_convolutions = false;
     else if (flag == "--channels")
       options.channels = thermo::bench::integer_list(line.value());
@@ -286,6 +291,7 @@ int main(int argc, char** argv) {
     const Options options = parse(argc, argv);
     std::map<std::string, thermo::ParamValue> extra;
     if (options.winograd) extra["winograd"] = thermo::ParamValue{true};
+    if (!options.winograd_kernels.empty()) extra["winograd_kernels"] = thermo::ParamValue{options.winograd_kernels};
     if (!options.thin_convolutions) extra["thin_convolutions"] = thermo::ParamValue{false};
     auto backend = thermo::bench::load_backend(options.plugin_dir, options.backend, options.threads, extra);
     for (const auto width : options.channels) run(*backend, width, options);

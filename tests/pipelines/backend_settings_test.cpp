@@ -93,3 +93,40 @@ TEST_CASE("under auto, a near miss of an installed backend is an error; a backen
   CHECK(portable.err.find("q.yaml:3:48: backend.some_accelerator: no backend plugin 'some_accelerator' is installed "
                           "here") != std::string::npos);
 }
+
+// `winograd_kernels` names whose Winograd kernels run: thermo's wherever the CPU has AVX2 (AVX-512
+// machines included), oneDNN's only where it has AVX-512 (oneDNN 2.6's Winograd kernels need
+// avx512_core); naming kernels the CPU lacks is refused before the run starts (exit 2).
+TEST_CASE("the cpu backend's winograd_kernels setting picks whose kernels run, and refuses missing ones") {
+  const auto dir = scratch_dir("backend-settings-winograd-kernels");
+  const Run direct = run(dir, "direct", "cpu");
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    const Run thermo_kernels = run(dir, "thermo-kernels", "{plugin: cpu, winograd: true, winograd_kernels: thermo}");
+    CHECK(thermo_kernels.description.find("winograd convolutions (thermo's") != std::string::npos);
+    CHECK(thermo_kernels.description.find("as asked") != std::string::npos);
+    REQUIRE(thermo_kernels.train_loss.size() == 2);
+    for (std::size_t index = 0; index < 2; ++index) {
+      CAPTURE(index);
+      CHECK(std::abs(thermo_kernels.train_loss[index] - direct.train_loss[index]) / direct.train_loss[index] <= 1e-6);
+    }
+  }
+  write_file(dir / "onednn.yaml", convnet_pipeline("{plugin: cpu, winograd: true, winograd_kernels: onednn}"));
+  const auto onednn = run_command(thermo_command_in(dir, "-q run onednn.yaml --threads 2 --out onednn"));
+  const bool avx512_core = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  INFO(onednn.err);
+  if (avx512_core) {
+    CHECK(onednn.exit_code == 0);
+    CHECK(read_json(dir / "onednn" / "summary.json")["backend_description"].get<std::string>().find("(thermo's") ==
+          std::string::npos);
+  } else {
+    CHECK(onednn.exit_code == 2);
+    CHECK(onednn.err.find("winograd_kernels: onednn, but oneDNN 2.6 has no Winograd kernels for this CPU") !=
+          std::string::npos);
+  }
+  write_file(dir / "unknown.yaml", convnet_pipeline("{plugin: cpu, winograd: true, winograd_kernels: fastest}"));
+  const auto unknown = run_command(thermo_command_in(dir, "-q validate unknown.yaml"));
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("unknown.yaml:3:") != std::string::npos);
+  CHECK(unknown.err.find("winograd_kernels") != std::string::npos);
+}

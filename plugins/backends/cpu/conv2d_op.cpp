@@ -250,8 +250,8 @@ class CpuConv2d final : public Conv2dOp {
   }
 
   [[nodiscard]] dnnl::algorithm preferred_algorithm(const Conv2dSpec& spec, ConvPass pass) const {
-    return context_->winograd() && winograd_fits(spec, pass) ? dnnl::algorithm::convolution_winograd
-                                                             : dnnl::algorithm::convolution_direct;
+    const bool onednn_winograd = winograd_kernels(*context_) == WinogradKernels::onednn && winograd_fits(spec, pass);
+    return onednn_winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
   }
 
   [[nodiscard]] static bool is_reference(const dnnl::primitive_desc& descriptor) {
@@ -347,7 +347,16 @@ bool machine_has_winograd() {
 }
 
 WinogradKernels winograd_kernels(const CpuContext& context) {
-  if (!context.winograd()) return WinogradKernels::none;
+  switch (context.winograd_request()) {
+    case WinogradRequest::none:
+      return WinogradKernels::none;
+    case WinogradRequest::onednn:
+      return machine_has_winograd() ? WinogradKernels::onednn : WinogradKernels::none;
+    case WinogradRequest::thermo:
+      return winograd::machine_supports() ? WinogradKernels::thermo : WinogradKernels::none;
+    case WinogradRequest::best:
+      break;
+  }
   if (machine_has_winograd()) return WinogradKernels::onednn;
   return winograd::machine_supports() ? WinogradKernels::thermo : WinogradKernels::none;
 }

@@ -65,8 +65,9 @@ std::string winograd_description(const CpuContext& context) {
     case WinogradKernels::onednn:
       return ", winograd convolutions";
     case WinogradKernels::thermo:
-      return fmt::format(", winograd convolutions (thermo's {}: oneDNN has none for this CPU)",
-                         winograd::algorithm_name());
+      return fmt::format(
+          ", winograd convolutions (thermo's {}{})", winograd::algorithm_name(),
+          context.winograd_request() == WinogradRequest::thermo ? ", as asked" : ": oneDNN has none for this CPU");
     case WinogradKernels::none:
       break;
   }
@@ -75,7 +76,7 @@ std::string winograd_description(const CpuContext& context) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(int threads, bool winograd, bool thin_convolutions)
+CpuBackend::CpuBackend(int threads, WinogradRequest winograd, bool thin_convolutions)
     : context_(std::make_shared<CpuContext>(threads, winograd, thin_convolutions)) {}
 
 std::string CpuBackend::description() const {

@@ -12,7 +12,7 @@ namespace thermo::cpu {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads, bool winograd = false, bool thin_convolutions = true);
+  explicit CpuBackend(int threads, WinogradRequest winograd = WinogradRequest::none, bool thin_convolutions = true);
 
   [[nodiscard]] std::string name() const override { return "cpu"; }
   [[nodiscard]] std::string description() const override;

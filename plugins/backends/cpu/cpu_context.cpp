@@ -9,7 +9,7 @@
 
 namespace thermo::cpu {
 
-CpuContext::CpuContext(int threads, bool winograd, bool thin_convolutions)
+CpuContext::CpuContext(int threads, WinogradRequest winograd, bool thin_convolutions)
     : threads_(threads > 0 ? threads : omp_get_num_procs()),
       winograd_(winograd),
       thin_convolutions_(thin_convolutions && thin_conv::machine_supports()),

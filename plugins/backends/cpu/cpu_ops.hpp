@@ -26,8 +26,9 @@ enum class ConvPass { forward, backward };
 // backend's description says so. Probed once, on a convolution Winograd fits.
 [[nodiscard]] bool machine_has_winograd();
 
-// Whose Winograd kernels the `winograd` setting runs: oneDNN's where the machine has them, else
-// thermo's own F(4×4, 3×3) (winograd_kernels.hpp, AVX2) for the convolutions they fit, else none.
+// Whose Winograd kernels the `winograd` setting runs: those the context's request names, if the
+// machine has them; for WinogradRequest::best oneDNN's where the machine has them, else thermo's
+// own (winograd_kernels.hpp, AVX2) for the convolutions they fit; else none.
 enum class WinogradKernels { none, onednn, thermo };
 [[nodiscard]] WinogradKernels winograd_kernels(const CpuContext& context);
 

@@ -1,10 +1,35 @@
 // The `cpu` backend plugin: oneDNN for the network ops, OpenBLAS for the Gram matrices.
 #include "cpu_backend.hpp"
+#include "cpu_ops.hpp"
+#include "winograd_kernels.hpp"
 
 #include <thermo/error.hpp>
 #include <thermo/plugin.hpp>
 
 namespace {
+
+// The `winograd` and `winograd_kernels` settings as one request; kernels named by the user must exist here.
+thermo::cpu::WinogradRequest winograd_request(bool winograd, const std::string& kernels) {
+  using thermo::cpu::WinogradRequest;
+  if (!winograd) return WinogradRequest::none;
+  if (kernels == "onednn") {
+    if (!thermo::cpu::machine_has_winograd()) {
+      throw thermo::UserError(
+          "backend cpu: winograd_kernels: onednn, but oneDNN 2.6 has no Winograd kernels for this CPU (they need "
+          "AVX-512); use winograd_kernels: auto or thermo");
+    }
+    return WinogradRequest::onednn;
+  }
+  if (kernels == "thermo") {
+    if (!thermo::cpu::winograd::machine_supports()) {
+      throw thermo::UserError(
+          "backend cpu: winograd_kernels: thermo, but thermo's Winograd kernels need AVX2 and FMA, which this CPU "
+          "lacks; use winograd_kernels: auto");
+    }
+    return WinogradRequest::thermo;
+  }
+  return WinogradRequest::best;
+}
 
 class CpuBackendPlugin final : public thermo::BackendPlugin {
  public:
@@ -24,9 +49,15 @@ class CpuBackendPlugin final : public thermo::BackendPlugin {
         .min(0);
     schema
         .add("winograd", thermo::ParamType::boolean,
-             "3×3 stride-1 convolutions with 32+ input channels (backward passes: 16+) use oneDNN's Winograd "
-             "kernels: ~1.8x faster at ConvNet(64), float32 rounding ~5x larger than direct convolution")
+             "3×3 stride-1 convolutions with many channels use Winograd kernels (winograd_kernels: whose): ~1.8x "
+             "faster at ConvNet(64), float32 rounding up to ~5x larger than direct convolution")
         .def(false);
+    schema
+        .add("winograd_kernels", thermo::ParamType::choice,
+             "whose Winograd kernels `winograd: true` runs: auto (oneDNN's where the CPU has AVX-512, else thermo's "
+             "own AVX2 F(4x4,3x3)/F(2x2,3x3)), onednn or thermo (refused where the CPU lacks them)")
+        .def(std::string("auto"))
+        .one_of({"auto", "onednn", "thermo"});
     schema
         .add("thin_convolutions", thermo::ParamType::boolean,
              "3×3 stride-1 convolutions with few channels (ConvNet(8)'s 3→8 and 8→16 forward, 8→16 backward "
@@ -41,8 +72,10 @@ class CpuBackendPlugin final : public thermo::BackendPlugin {
                               std::to_string(threads));
     }
     const bool winograd = params.has("winograd") && params.get_bool("winograd");
+    const std::string kernels = params.has("winograd_kernels") ? params.get_string("winograd_kernels") : "auto";
     const bool thin_convolutions = !params.has("thin_convolutions") || params.get_bool("thin_convolutions");
-    return std::make_unique<thermo::cpu::CpuBackend>(static_cast<int>(threads), winograd, thin_convolutions);
+    return std::make_unique<thermo::cpu::CpuBackend>(static_cast<int>(threads), winograd_request(winograd, kernels),
+                                                     thin_convolutions);
   }
 };
 

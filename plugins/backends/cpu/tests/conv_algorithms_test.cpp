@@ -100,32 +100,52 @@ void check_against_reference(std::mt19937_64& engine, CpuBackend& candidate, Cpu
   }
 }
 
-TEST_CASE("cpu backend: Winograd convolutions match the float64 reference") {
-  std::mt19937_64 engine(3);
-  CpuBackend winograd(2, true, false);
-  CpuBackend direct(2, false, false);
+TEST_CASE("cpu backend: the winograd setting runs the best kernels the machine has") {
+  CpuBackend best(2, WinogradRequest::best, false);
   if (machine_has_winograd()) {
-    CHECK(winograd.description().find(", winograd convolutions") != std::string::npos);
-    check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 48, 3, 1, 1}, {true, true});
-    check_against_reference(engine, winograd, direct, {3, 64, 6, 6}, {64, 64, 3, 1, 1}, {true, true});
-    // 16 input channels: Winograd backward, direct forward (winograd_fits per pass).
-    check_against_reference(engine, winograd, direct, {2, 16, 8, 8}, {16, 32, 3, 1, 1}, {false, true});
+    CHECK(best.description().find(", winograd convolutions") != std::string::npos);
+    CHECK(best.description().find("(thermo's") == std::string::npos);
+  } else if (winograd::machine_supports()) {
+    CHECK(best.description().find(", winograd convolutions (thermo's") != std::string::npos);
+    CHECK(best.description().find("oneDNN has none for this CPU") != std::string::npos);
+  } else {
+    CHECK(best.description().find("winograd requested (no Winograd kernels") != std::string::npos);
+  }
+}
+
+TEST_CASE("cpu backend: oneDNN's Winograd convolutions match the float64 reference") {
+  if (!machine_has_winograd()) {
+    MESSAGE("skipped: oneDNN 2.6 has Winograd kernels only for AVX-512, which this machine lacks");
     return;
   }
+  std::mt19937_64 engine(3);
+  CpuBackend winograd(2, WinogradRequest::onednn, false);
+  CpuBackend direct(2, WinogradRequest::none, false);
+  CHECK(winograd.description().find(", winograd convolutions") != std::string::npos);
+  check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 48, 3, 1, 1}, {true, true});
+  check_against_reference(engine, winograd, direct, {3, 64, 6, 6}, {64, 64, 3, 1, 1}, {true, true});
+  // 16 input channels: Winograd backward, direct forward (winograd_fits per pass).
+  check_against_reference(engine, winograd, direct, {2, 16, 8, 8}, {16, 32, 3, 1, 1}, {false, true});
+}
+
+// On every machine with AVX2, AVX-512 ones included (where `winograd_kernels: thermo` asks for them).
+TEST_CASE("cpu backend: thermo's Winograd convolutions match the float64 reference") {
   if (!winograd::machine_supports()) {
-    CHECK(winograd.description().find("winograd requested (no Winograd kernels") != std::string::npos);
-    MESSAGE("skipped: this machine has neither AVX-512 (oneDNN's Winograd kernels) nor AVX2 (thermo's)");
+    MESSAGE("skipped: thermo's Winograd kernels need AVX2 and FMA, which this machine lacks");
     return;
   }
-  // thermo's Winograd, F(4×4, 3×3) here: even and odd sizes (tiles cut by the image's edge), one chunk of tiles
-  // and several (64 tiles each: 6·4·5 = 120 here), fewer chunks than threads (batch 1 of 4×4).
+  std::mt19937_64 engine(3);
+  CpuBackend winograd(2, WinogradRequest::thermo, false);
+  CpuBackend direct(2, WinogradRequest::none, false);
   CHECK(winograd.description().find("winograd convolutions (thermo's") != std::string::npos);
+  // F(4×4, 3×3) here: even and odd sizes (tiles cut by the image's edge), one chunk of tiles and
+  // several (64 tiles each on sgemm: 6·4·5 = 120 here), fewer chunks than threads (batch 1 of 4×4).
   check_against_reference(engine, winograd, direct, {2, 64, 8, 8}, {64, 64, 3, 1, 1}, {true, true});
   check_against_reference(engine, winograd, direct, {6, 64, 15, 17}, {64, 128, 3, 1, 1}, {true, true});
   check_against_reference(engine, winograd, direct, {1, 128, 4, 4}, {128, 72, 3, 1, 1}, {true, true});
   // 32 channels in and out (ConvNet(8)'s 32→64) on F(4×4, 3×3); 16 (its 16→32) on F(2×2, 3×3),
   // also with 24 (products of 16 and 8 output channels, odd sizes); 8 input channels: thinner
-  // than the kernels take, so direct in every pass.
+  // than the kernels take, so direct in every pass (never oneDNN's Winograd, even where it has them).
   check_against_reference(engine, winograd, direct, {2, 32, 8, 8}, {32, 64, 3, 1, 1}, {true, true});
   check_against_reference(engine, winograd, direct, {3, 16, 16, 16}, {16, 32, 3, 1, 1}, {true, true});
   check_against_reference(engine, winograd, direct, {2, 16, 9, 7}, {16, 24, 3, 1, 1}, {true, true});
@@ -138,8 +158,8 @@ TEST_CASE("cpu backend: thermo's thin convolutions match the float64 reference")
     return;
   }
   std::mt19937_64 engine(4);
-  CpuBackend thin(2, false, true);
-  CpuBackend direct(2, false, false);
+  CpuBackend thin(2, WinogradRequest::none, true);
+  CpuBackend direct(2, WinogradRequest::none, false);
   CHECK(thin.description().find("thin convolutions") != std::string::npos);
   CHECK(direct.description().find("thin convolutions") == std::string::npos);
   // The forward kernel: widths that are a multiple of 16 read in place (32: blocks at both edges;
