@@ -7,9 +7,9 @@
 // whose Winograd scratchpad fits kWinogradScratchpadLimit (the others run direct). With the
 // `thin_convolutions` setting (on by default), the forward and backward-data passes that
 // thin_conv_kernels.hpp takes run thermo's own kernels instead, reading plain NCHW or
-// channels-last and writing channels-last. On machines where oneDNN has no Winograd kernels, the
-// `winograd` setting runs thermo's own (winograd_kernels.hpp) for the convolutions they fit, all
-// three passes channels-last.
+// channels-last and writing channels-last. On machines where oneDNN has no Winograd kernels, or
+// with `winograd_kernels: thermo`, the `winograd` setting runs thermo's own (winograd_kernels.hpp)
+// for the convolutions they fit, all three passes channels-last.
 #include "cpu_memory.hpp"
 #include "cpu_ops.hpp"
 #include "thin_conv_kernels.hpp"

@@ -14,16 +14,17 @@ namespace thermo::cpu {
 [[nodiscard]] std::unique_ptr<Conv2dOp> make_conv2d(ContextPtr context, const Conv2dSpec& spec);
 // A convolution's forward pass, or its backward passes (data and weights).
 enum class ConvPass { forward, backward };
-// Whether a convolution pass runs oneDNN's Winograd F(4×4, 3×3) kernels when the backend's
-// `winograd` setting is on: 3×3, stride 1, channels in blocks of 16, and from 32 input channels on
+// Whether a convolution pass runs oneDNN's Winograd F(4×4, 3×3) kernels when the backend runs
+// oneDNN's (winograd_kernels): 3×3, stride 1, channels in blocks of 16, and from 32 input channels on
 // for the forward, 16 for the backward passes (measured: 1.85× faster at 64 to 512 channels; at
 // ConvNet(8)'s 16→32 layer the backward passes took 0.9 ms less per step and the forward 0.1 ms
 // more, docs/performance.md).
 [[nodiscard]] bool winograd_fits(const Conv2dSpec& spec, ConvPass pass);
 
 // Whether oneDNN has Winograd kernels for this machine (in oneDNN 2.6 only with AVX-512): without
-// them the `winograd` setting changes nothing (every pass runs direct, pass_algorithm) and the
-// backend's description says so. Probed once, on a convolution Winograd fits.
+// them the `winograd` setting runs thermo's (winograd_kernels) or, without AVX2 either, nothing
+// (every pass direct) and the backend's description says so. Probed once, on a convolution
+// Winograd fits.
 [[nodiscard]] bool machine_has_winograd();
 
 // Whose Winograd kernels the `winograd` setting runs: those the context's request names, if the
