@@ -12,7 +12,7 @@
 // (bench/compare_with_reference.py reads it).
 //
 //   backend_convnet_conv_roof_bench [--threads 2] [--channels 8,64] [--repeats 20] [--warmup 3] [--winograd]
-//                                  [--winograd-kernels best|onednn|thermo] [--json]
+//                                  [--winograd-kernels auto|onednn|thermo] [--json]
 #include "command_line.hpp"
 #include "cpu_context.hpp"
 #include "cpu_ops.hpp"
@@ -49,13 +49,6 @@ struct Options {
   thermo::cpu::WinogradRequest winograd = thermo::cpu::WinogradRequest::none;
 };
 
-thermo::cpu::WinogradRequest winograd_request(const std::string& name) {
-  if (name == "best") return thermo::cpu::WinogradRequest::best;
-  if (name == "onednn") return thermo::cpu::WinogradRequest::onednn;
-  if (name == "thermo") return thermo::cpu::WinogradRequest::thermo;
-  throw std::runtime_error("--winograd-kernels takes best, onednn or thermo, not " + name);
-}
-
 Options parse(int argc, char** argv) {
   Options options;
   thermo::bench::CommandLine line(argc, argv);
@@ -68,9 +61,11 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--warmup") {
       options.warmup = std::stoi(line.value());
     } else if (flag == "--winograd") {
-      if (options.winograd == thermo::cpu::WinogradRequest::none) options.winograd = thermo::cpu::WinogradRequest::best;
+      if (options.winograd == thermo::cpu::WinogradRequest::none) {
+        options.winograd = thermo::cpu::winograd_request(true, "auto");
+      }
     } else if (flag == "--winograd-kernels") {
-      options.winograd = winograd_request(line.value());
+      options.winograd = thermo::cpu::winograd_request(true, line.value());
     } else if (flag == "--json") {
       options.json = true;
     } else if (flag == "--channels") {

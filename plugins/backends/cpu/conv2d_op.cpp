@@ -15,7 +15,10 @@
 #include "thin_conv_kernels.hpp"
 #include "winograd_kernels.hpp"
 
+#include <thermo/error.hpp>
+
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace thermo::cpu {
@@ -347,18 +350,33 @@ bool machine_has_winograd() {
 }
 
 WinogradKernels winograd_kernels(const CpuContext& context) {
-  switch (context.winograd_request()) {
-    case WinogradRequest::none:
-      return WinogradKernels::none;
-    case WinogradRequest::onednn:
-      return machine_has_winograd() ? WinogradKernels::onednn : WinogradKernels::none;
-    case WinogradRequest::thermo:
-      return winograd::machine_supports() ? WinogradKernels::thermo : WinogradKernels::none;
-    case WinogradRequest::best:
-      break;
+  const WinogradRequest request = context.winograd_request();
+  const bool best = request == WinogradRequest::best;
+  if ((best || request == WinogradRequest::onednn) && machine_has_winograd()) return WinogradKernels::onednn;
+  if ((best || request == WinogradRequest::thermo) && winograd::machine_supports()) return WinogradKernels::thermo;
+  return WinogradKernels::none;
+}
+
+WinogradRequest winograd_request(bool winograd, const std::string& kernels) {
+  if (!winograd) return WinogradRequest::none;
+  if (kernels == "auto") return WinogradRequest::best;
+  if (kernels == "onednn") {
+    if (!machine_has_winograd()) {
+      throw UserError(
+          "backend cpu: winograd_kernels: onednn, but oneDNN 2.6 has no Winograd kernels for this CPU (they need "
+          "AVX-512); use winograd_kernels: auto or thermo");
+    }
+    return WinogradRequest::onednn;
   }
-  if (machine_has_winograd()) return WinogradKernels::onednn;
-  return winograd::machine_supports() ? WinogradKernels::thermo : WinogradKernels::none;
+  if (kernels == "thermo") {
+    if (!winograd::machine_supports()) {
+      throw UserError(
+          "backend cpu: winograd_kernels: thermo, but thermo's Winograd kernels need AVX2 and FMA, which this CPU "
+          "lacks; use winograd_kernels: auto");
+    }
+    return WinogradRequest::thermo;
+  }
+  throw UserError("backend cpu: winograd_kernels takes auto, onednn or thermo, not '" + kernels + "'");
 }
 
 std::unique_ptr<Conv2dOp> make_conv2d(ContextPtr context, const Conv2dSpec& spec) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 namespace thermo::cpu {
 
@@ -32,6 +33,9 @@ enum class ConvPass { forward, backward };
 // own (winograd_kernels.hpp, AVX2) for the convolutions they fit; else none.
 enum class WinogradKernels { none, onednn, thermo };
 [[nodiscard]] WinogradKernels winograd_kernels(const CpuContext& context);
+// The `winograd` and `winograd_kernels` (auto, onednn, thermo) settings as one request. Kernels
+// named that this machine lacks, or an unknown name, throw UserError naming the setting.
+[[nodiscard]] WinogradRequest winograd_request(bool winograd, const std::string& kernels);
 
 // Winograd kernels keep transformed tiles of src, dst and weights in a scratchpad that grows with
 // the batch: 1.8 GB for the weight gradient of ConvNet(64)'s 64→128 layer over an evaluation chunk

@@ -1,35 +1,11 @@
 // The `cpu` backend plugin: oneDNN for the network ops, OpenBLAS for the Gram matrices.
 #include "cpu_backend.hpp"
 #include "cpu_ops.hpp"
-#include "winograd_kernels.hpp"
 
 #include <thermo/error.hpp>
 #include <thermo/plugin.hpp>
 
 namespace {
-
-// The `winograd` and `winograd_kernels` settings as one request; kernels named by the user must exist here.
-thermo::cpu::WinogradRequest winograd_request(bool winograd, const std::string& kernels) {
-  using thermo::cpu::WinogradRequest;
-  if (!winograd) return WinogradRequest::none;
-  if (kernels == "onednn") {
-    if (!thermo::cpu::machine_has_winograd()) {
-      throw thermo::UserError(
-          "backend cpu: winograd_kernels: onednn, but oneDNN 2.6 has no Winograd kernels for this CPU (they need "
-          "AVX-512); use winograd_kernels: auto or thermo");
-    }
-    return WinogradRequest::onednn;
-  }
-  if (kernels == "thermo") {
-    if (!thermo::cpu::winograd::machine_supports()) {
-      throw thermo::UserError(
-          "backend cpu: winograd_kernels: thermo, but thermo's Winograd kernels need AVX2 and FMA, which this CPU "
-          "lacks; use winograd_kernels: auto");
-    }
-    return WinogradRequest::thermo;
-  }
-  return WinogradRequest::best;
-}
 
 class CpuBackendPlugin final : public thermo::BackendPlugin {
  public:
@@ -74,8 +50,8 @@ class CpuBackendPlugin final : public thermo::BackendPlugin {
     const bool winograd = params.has("winograd") && params.get_bool("winograd");
     const std::string kernels = params.has("winograd_kernels") ? params.get_string("winograd_kernels") : "auto";
     const bool thin_convolutions = !params.has("thin_convolutions") || params.get_bool("thin_convolutions");
-    return std::make_unique<thermo::cpu::CpuBackend>(static_cast<int>(threads), winograd_request(winograd, kernels),
-                                                     thin_convolutions);
+    return std::make_unique<thermo::cpu::CpuBackend>(
+        static_cast<int>(threads), thermo::cpu::winograd_request(winograd, kernels), thin_convolutions);
   }
 };
 
